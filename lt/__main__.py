@@ -1,0 +1,3 @@
+from lt.cli import main
+
+main()

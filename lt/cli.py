@@ -1,0 +1,119 @@
+"""The `lt` command: a typer app whose commands only parse options and call stage code.
+
+This module is also the one place where outcomes become exit codes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+try:  # typer >= 0.22 vendors its own click
+    from typer._click import exceptions as click_exceptions
+except ImportError:  # pragma: no cover - older typer on the real click
+    from click import exceptions as click_exceptions
+
+from lt import __version__
+from lt.commands import capture, schema
+from lt.errors import ExitCode, LtError, Terminated, redact
+from lt.log import stderr_console
+
+app = typer.Typer(
+    name="lt",
+    help="Live transcription and translation as Unix pipeline stages.\n\n"
+    "lt capture mic | lt transcribe | lt translate --to es,pt | lt store --tee | lt overlay",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+for command_module in (capture, schema):
+    command_module.register(app)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        print(f"lt {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        Optional[bool],
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit."),
+    ] = None,
+) -> None:
+    """Live transcription and translation as Unix pipeline stages."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _error(message: str, hint: str | None = None) -> None:
+    console = stderr_console()
+    console.print(f"[bold red]Error:[/] {redact(message)}", markup=True, soft_wrap=True, highlight=False)
+    if hint:
+        console.print(f"  hint: {redact(hint)}", markup=False, soft_wrap=True)
+
+
+def _quiet_stdout() -> None:
+    # After a broken pipe, Python would complain again when it flushes stdout at exit.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def run(args: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code; every expected failure is mapped here."""
+    debug = os.environ.get("LT_DEBUG") == "1"
+    try:
+        # Invoked directly rather than through click's main(), which would turn a broken
+        # pipe into exit 1 and print its own messages.
+        command = typer.main.get_command(app)
+        with command.make_context("lt", list(sys.argv[1:] if args is None else args)) as ctx:
+            result = command.invoke(ctx)
+        return int(result or 0)
+    except LtError as exc:
+        if debug:
+            logging.getLogger("lt").exception("debug traceback")
+        _error(exc.message, exc.hint)
+        return exc.code
+    except click_exceptions.UsageError as exc:
+        exc.show(file=sys.stderr)
+        return ExitCode.USAGE
+    except click_exceptions.Exit as exc:
+        return exc.exit_code
+    except (click_exceptions.Abort, KeyboardInterrupt):
+        return ExitCode.INTERRUPTED
+    except Terminated:
+        return ExitCode.TERMINATED
+    except BrokenPipeError:
+        _quiet_stdout()
+        return ExitCode.BROKEN_PIPE
+    except click_exceptions.ClickException as exc:
+        exc.show(file=sys.stderr)
+        return exc.exit_code
+    except Exception as exc:  # the last resort: one line, never a raw traceback unless asked
+        if debug:
+            raise
+        _error(f"unexpected {type(exc).__name__}: {exc}", "run again with LT_DEBUG=1 for the traceback")
+        return ExitCode.ERROR
+
+
+def main() -> None:
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    code = run()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        code = ExitCode.BROKEN_PIPE
+    sys.exit(code)

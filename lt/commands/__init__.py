@@ -1,0 +1,1 @@
+"""One module per command: each defines its typer command and a `register(app)`."""

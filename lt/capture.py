@@ -90,7 +90,8 @@ def _encoded(blocks: Iterator[np.ndarray], stats: CaptureStats) -> Iterator[byte
 
 def to_pcm16(block: np.ndarray, stats: CaptureStats) -> bytes:
     stats.clipped += int(np.count_nonzero(np.abs(block) > 1.0))
-    return (np.clip(block, -1.0, 1.0) * 32767.0).round().astype("<i2").tobytes()
+    # Scaled by 32768 both ways, so PCM that comes in as 16-bit goes out bit-exact.
+    return np.clip(np.round(block * 32768.0), -32768, 32767).astype("<i2").tobytes()
 
 
 def _file_blocks(settings: CaptureSettings, opened: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
@@ -109,7 +110,7 @@ def _open_file_source(settings: CaptureSettings) -> Iterator[np.ndarray]:
     if "://" not in path and not os.path.exists(path):
         raise LtError(f"no such file: {path}", hint="check the path; use - for stdin or mic for the microphone")
     if "://" not in path and os.path.isdir(path):
-        raise LtError(f"{path} is a directory, not an audio file")
+        raise LtError(f"{path} is a directory, not an audio file", hint="name one file inside it")
     if settings.raw:
         return _raw_blocks(open(path, "rb"))
     soundfile_blocks = _try_soundfile(path)

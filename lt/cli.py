@@ -13,10 +13,10 @@ from typing import Annotated, Optional
 
 import typer
 
-try:  # typer >= 0.22 vendors its own click
-    from typer._click import exceptions as click_exceptions
+try:  # newer typer vendors its own click
+    from typer._click.exceptions import ClickException, UsageError
 except ImportError:  # pragma: no cover - older typer on the real click
-    from click import exceptions as click_exceptions
+    from click.exceptions import ClickException, UsageError
 
 from lt import __version__
 from lt.commands import capture, schema
@@ -86,19 +86,19 @@ def run(args: list[str] | None = None) -> int:
             logging.getLogger("lt").exception("debug traceback")
         _error(exc.message, exc.hint)
         return exc.code
-    except click_exceptions.UsageError as exc:
+    except UsageError as exc:
         exc.show(file=sys.stderr)
         return ExitCode.USAGE
-    except click_exceptions.Exit as exc:
+    except typer.Exit as exc:
         return exc.exit_code
-    except (click_exceptions.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         return ExitCode.INTERRUPTED
     except Terminated:
         return ExitCode.TERMINATED
     except BrokenPipeError:
         _quiet_stdout()
         return ExitCode.BROKEN_PIPE
-    except click_exceptions.ClickException as exc:
+    except ClickException as exc:
         exc.show(file=sys.stderr)
         return exc.exit_code
     except Exception as exc:  # the last resort: one line, never a raw traceback unless asked

@@ -1,0 +1,61 @@
+"""The end-to-end latency trace, computed from the `t` stamps every stage adds.
+
+A final transcript or translation collects one wall-clock stamp per stage:
+`capture` (the moment the audio of its last word had arrived — the word's end,
+for a live source), then `transcribe`, `translate`, `store` (its batch
+committed) and `frame` (the first video frame that showed it). A hop is the
+time between one stamped stage and the next one present; `total` runs from
+the word's end to the last stage that stamped it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+STAGES = ("capture", "transcribe", "translate", "store", "frame")
+TOTAL = "total"
+
+
+def hops(t: Mapping[str, float]) -> dict[str, float]:
+    """Seconds from the previous stamped stage to each stage; `total` from capture to the last stage."""
+    present = [stage for stage in STAGES if isinstance(t.get(stage), (int, float))]
+    out = {later: t[later] - earlier_t for later, earlier_t in zip(present[1:], (t[s] for s in present))}
+    if len(present) > 1 and present[0] == "capture":
+        out[TOTAL] = t[present[-1]] - t["capture"]
+    return out
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default), without numpy."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+@dataclass(frozen=True)
+class HopSummary:
+    hop: str
+    count: int
+    p50: float
+    p95: float
+    max: float
+
+
+def summarize(events: Iterable[Mapping]) -> list[HopSummary]:
+    """p50/p95/max per hop over the final transcripts and translations among `events` (JSON dicts)."""
+    samples: dict[str, list[float]] = {}
+    for event in events:
+        if event.get("type") not in ("transcript", "translation") or not event.get("final"):
+            continue
+        for hop, seconds in hops(event.get("t") or {}).items():
+            samples.setdefault(hop, []).append(seconds)
+    order = [*STAGES, TOTAL]
+    return [
+        HopSummary(hop, len(values), percentile(values, 50), percentile(values, 95), max(values))
+        for hop, values in sorted(samples.items(), key=lambda item: order.index(item[0]))
+    ]

@@ -1,0 +1,142 @@
+"""Which PostgreSQL to use, and connections to it.
+
+`--db` / `LT_DATABASE_URL` names any server. Without one, lt starts an
+embedded PostgreSQL (the `pgserver` package) with its data directory in
+`LT_HOME/pg`: private to the user (mode 0700), reached through a Unix socket
+in that directory only (no TCP port), shared by every lt process of the user,
+and left running after a command so the next one starts fast (`lt db stop`
+stops it).
+
+Connection strings are shown masked (`redact`) everywhere except
+`lt db url --show-password`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lt.errors import ExitCode, LtError, missing_extra, redact
+from lt.home import lt_home
+
+if TYPE_CHECKING:
+    import psycopg
+
+ENV_URL = "LT_DATABASE_URL"
+CONNECT_TIMEOUT_S = 10
+
+log = logging.getLogger("lt.db")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A database to connect to; `embedded` is the data directory when lt runs the server."""
+
+    url: str
+    embedded: Path | None = None
+
+    def masked(self) -> str:
+        return redact(self.url)
+
+    def __repr__(self) -> str:
+        # Keeps the password out of tracebacks and debug logs that format the object.
+        return f"Target({self.masked()!r}, embedded={self.embedded!r})"
+
+
+def embedded_dir() -> Path:
+    return lt_home() / "pg"
+
+
+def resolve(url: str | None = None) -> Target:
+    """The database in use: `url`, else LT_DATABASE_URL, else the embedded server (started if needed)."""
+    url = url or os.environ.get(ENV_URL)
+    if url:
+        return Target(url)
+    path = embedded_dir()
+    return Target(start_embedded(path), embedded=path)
+
+
+def _pgserver():
+    try:
+        with warnings.catch_warnings():
+            # platformdirs warns on import when XDG_RUNTIME_DIR is unset; the fallback it picks is fine.
+            warnings.simplefilter("ignore")
+            import pgserver
+    except ImportError:
+        raise missing_extra("pgserver", "db") from None
+    return pgserver
+
+
+def start_embedded(path: Path) -> str:
+    """Start the embedded server in `path` unless it runs already; its connection URL.
+
+    pgserver serialises starts with an inter-process lock, so concurrent lt
+    processes share one server. cleanup_mode=None: no lt process ever stops a
+    server that another may still be using.
+    """
+    pgserver = _pgserver()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            server = pgserver.get_server(path, cleanup_mode=None)
+            return server.get_uri()
+    except Exception as exc:
+        raise LtError(
+            f"could not start the embedded PostgreSQL in {path}: {exc}",
+            hint=f"see its log in {path / 'log'}, or point --db / {ENV_URL} at a running server",
+            code=ExitCode.UNAVAILABLE,
+        ) from None
+
+
+def stop_embedded(path: Path) -> bool:
+    """Stop the embedded server in `path`; False when it was not running."""
+    pgserver = _pgserver()
+    if not (path / "postmaster.pid").exists():
+        return False
+    # As root, pgserver runs postgres as its own unprivileged user, which pg_ctl must run as too.
+    user = "pgserver" if os.name == "posix" and os.geteuid() == 0 else None
+    pgserver.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=path, user=user)
+    return True
+
+
+def open_connection(target: Target, *, connect_timeout: float = CONNECT_TIMEOUT_S) -> psycopg.Connection:
+    """A raw autocommit connection; psycopg errors propagate (the writer retries on them)."""
+    try:
+        import psycopg
+    except ImportError:
+        raise missing_extra("psycopg", "db") from None
+    return psycopg.connect(
+        target.url, autocommit=True, connect_timeout=max(1, int(connect_timeout)), application_name="lt"
+    )
+
+
+def connect(target: Target | str | None = None, *, migrate: bool = True) -> psycopg.Connection:
+    """An autocommit connection with the schema up to date; failures become LtError with the URL masked.
+
+    `target`: a Target, a URL, or None for resolve()'s choice.
+    """
+    import psycopg
+
+    from lt.db.schema import migrate as apply_migrations
+
+    if not isinstance(target, Target):
+        target = resolve(target)
+    try:
+        conn = open_connection(target)
+    except psycopg.Error as exc:
+        raise unavailable(target, exc) from None
+    if migrate:
+        apply_migrations(conn)
+    return conn
+
+
+def unavailable(target: Target, exc: BaseException) -> LtError:
+    return LtError(
+        f"cannot reach the database {target.masked()}: {redact(str(exc)).strip()}",
+        hint=f"check that the server runs and the URL is right (--db / {ENV_URL}); `lt db url` shows the one in use",
+        code=ExitCode.UNAVAILABLE,
+    )

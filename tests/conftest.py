@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 DATA = Path(__file__).resolve().parent / "data"
 
+pytest_plugins = ["db_fixtures"]
+
 
 @pytest.fixture(scope="session", autouse=True)
 def lt_home(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -46,12 +46,25 @@ class HopSummary:
     max: float
 
 
-def summarize(events: Iterable[Mapping]) -> list[HopSummary]:
-    """p50/p95/max per hop over the final transcripts and translations among `events` (JSON dicts)."""
-    samples: dict[str, list[float]] = {}
+def caption_paths(events: Iterable[Mapping]) -> list[Mapping]:
+    """One event per caption (session, seg): of its final transcript and translations, the one
+    that went through the most stages, so a caption is counted once, along its longest path."""
+    best: dict[tuple, Mapping] = {}
     for event in events:
         if event.get("type") not in ("transcript", "translation") or not event.get("final"):
             continue
+        key = (event.get("session"), event.get("seg"))
+        stamps = event.get("t") or {}
+        known = best.get(key)
+        if known is None or len(stamps) > len(known.get("t") or {}):
+            best[key] = event
+    return list(best.values())
+
+
+def summarize(events: Iterable[Mapping]) -> list[HopSummary]:
+    """p50/p95/max per hop over the captions among `events` (JSON dicts), each along its longest path."""
+    samples: dict[str, list[float]] = {}
+    for event in caption_paths(events):
         for hop, seconds in hops(event.get("t") or {}).items():
             samples.setdefault(hop, []).append(seconds)
     order = [*STAGES, TOTAL]

@@ -24,17 +24,18 @@ def test_percentile_of_nothing_is_nan():
     assert math.isnan(percentile([], 50))
 
 
-def test_summarize_counts_only_finals():
+def test_summarize_counts_each_final_caption_once_along_its_longest_path():
     events = [
-        {"type": "transcript", "final": True, "t": {"capture": 0.0, "transcribe": 1.0}},
-        {"type": "transcript", "final": True, "t": {"capture": 0.0, "transcribe": 3.0}},
-        {"type": "transcript", "final": False, "t": {"capture": 0.0, "transcribe": 9.0}},
-        {"type": "translation", "final": True, "t": {"capture": 0.0, "transcribe": 2.0, "translate": 2.5}},
+        {"type": "transcript", "final": True, "seg": 0, "t": {"capture": 0.0, "transcribe": 1.0}},
+        {"type": "transcript", "final": True, "seg": 1, "t": {"capture": 0.0, "transcribe": 3.0}},
+        {"type": "transcript", "final": False, "seg": 2, "t": {"capture": 0.0, "transcribe": 9.0}},
+        {"type": "transcript", "final": True, "seg": 2, "t": {"capture": 0.0, "transcribe": 2.0}},
+        {"type": "translation", "final": True, "seg": 2, "t": {"capture": 0.0, "transcribe": 2.0, "translate": 2.5}},
         {"type": "session", "t": {"transcribe": 0.0}},
-        {"type": "transcript", "final": True, "t": None},
+        {"type": "transcript", "final": True, "seg": 3, "t": None},
     ]
     by_hop = {s.hop: s for s in summarize(events)}
     assert list(by_hop) == ["transcribe", "translate", "total"]
     assert by_hop["transcribe"].count == 3 and by_hop["transcribe"].p50 == 2.0 and by_hop["transcribe"].max == 3.0
-    assert by_hop["translate"].p50 == 0.5
-    assert by_hop["total"].count == 3
+    assert by_hop["translate"].count == 1 and by_hop["translate"].p50 == 0.5
+    assert by_hop["total"].count == 3 and by_hop["total"].max == 3.0

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lt.log import setup_logging
+from lt.options import Database, Quiet, Verbose, verbosity
+
+log = logging.getLogger("lt.report")
+
+
+def report(
+    session: Annotated[str, typer.Argument(help="The session id (see lt sessions).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the HTML page.")] = Path("report.html"),
+    db: Database = None,
+    verbose: Verbose = 0,
+    quiet: Quiet = False,
+) -> int:
+    """Write one self-contained HTML page about a stored session: captions in every
+    language on a timeline, latency per stage, models, suspect segments, dead letters.
+
+    Example: lt report 20261122T170501Z-4f2a9c --out report.html
+    """
+    from lt.db.connect import connect
+    from lt.db.queries import dead_letters, session_events
+    from lt.errors import LtError
+    from lt.report import SessionData, render_html
+
+    setup_logging(verbosity(verbose, quiet))
+    with connect(db) as conn:
+        events = session_events(conn, session)
+        if not events:
+            raise LtError(f"no stored session {session!r}", hint="lt sessions lists the stored sessions")
+        letters = dead_letters(conn, session)
+    out.write_text(render_html(SessionData(session, events, letters)), encoding="utf-8")
+    log.info("wrote %s (%d events, %d dead letters)", out, len(events), len(letters))
+    return 0
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(report)

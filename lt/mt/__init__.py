@@ -1,0 +1,1 @@
+"""Machine translation for `lt translate`: engines behind one small protocol, routing, caching."""

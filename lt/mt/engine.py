@@ -1,0 +1,23 @@
+"""The one protocol every translation engine implements."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+
+class Translator(Protocol):
+    """Translates batches of sentences between the language pairs it supports.
+
+    `engine` names the kind ("ct2", "bergamot"); `model` names the model used,
+    so a translation event can say what produced it. `load()` readies the
+    model, so problems show at start-up and the first sentence is not slow."""
+
+    engine: str
+    model: str
+
+    def supports(self, source: str, target: str) -> bool: ...
+
+    def load(self) -> None: ...
+
+    def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]: ...

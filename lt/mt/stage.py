@@ -1,0 +1,289 @@
+"""The translate stage: every event passes through, transcripts gain translations after them.
+
+Finals are translated as they arrive. What arrives while the engine is busy is
+read ahead (bounded) and handled as one batch: one engine call per language
+pair, so a burst costs one call instead of a growing queue. Partials are
+translated only when asked, and debounced on audio time: a segment's partial
+is retranslated only once its end has moved on by `partial_interval` seconds,
+and never when a newer revision of it is already waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from lt.background import END, TIMEOUT, Prefetch
+from lt.events import AnyEvent, ErrorEvent, TranscriptEvent, TranslationEvent, event_id
+from lt.mt.cache import TranslationCache
+from lt.mt.engine import Translator
+from lt.mt.router import Router
+
+STAGE = "translate"
+# Segments remembered for debouncing; older ones are long finished in any live stream.
+_SEGMENTS_KEPT = 1024
+# A batch also closes after this many events of any kind, so pass-through floods stay bounded.
+_EVENTS_PER_SENTENCE = 8
+
+log = logging.getLogger("lt.translate")
+
+
+@dataclass(frozen=True)
+class TranslateSettings:
+    targets: tuple[str, ...]
+    source: str | None = None
+    partials: bool = False
+    partial_interval: float = 1.0
+    batch_size: int = 16
+    batch_wait: float = 0.01
+    cache_size: int = 4096
+
+
+@dataclass
+class TranslateStats:
+    finals: int = 0
+    partials: int = 0
+    translations: int = 0
+    errors: int = 0
+    batches: int = 0
+    engine_calls: int = 0
+
+    def summary(self, targets: Sequence[str]) -> str:
+        return (
+            f"translated {self.finals} finals and {self.partials} partials into {','.join(targets)}: "
+            f"{self.translations} translations, {self.errors} errors, "
+            f"{self.engine_calls} engine calls in {self.batches} batches"
+        )
+
+
+@dataclass(frozen=True)
+class _Job:
+    transcript: TranscriptEvent
+    source: str
+    target: str
+    translator: Translator
+
+
+@dataclass
+class _Outcome:
+    text: str | None = None
+    error: str | None = None
+
+
+def translate_events(
+    events: Iterable[AnyEvent],
+    router: Router,
+    settings: TranslateSettings,
+    *,
+    stats: TranslateStats | None = None,
+    cache: TranslationCache | None = None,
+) -> Iterator[AnyEvent]:
+    """Every input event, in order, each transcript followed by its translations (or errors)."""
+    stats = TranslateStats() if stats is None else stats
+    cache = TranslationCache(settings.cache_size) if cache is None else cache
+    stage = _Stage(router, settings, stats, cache)
+    for batch in _batches(events, settings):
+        yield from stage.process(batch)
+
+
+def _batches(events: Iterable[AnyEvent], settings: TranslateSettings) -> Iterator[list[AnyEvent]]:
+    """Whatever is waiting (up to the batch size, waiting at most batch_wait for more)."""
+    prefetch = Prefetch(events, maxsize=settings.batch_size * _EVENTS_PER_SENTENCE)
+    batch: list[AnyEvent] = []
+    sentences = 0
+    deadline = 0.0
+    try:
+        while True:
+            item = prefetch.get(None if not batch else max(0.0, deadline - time.monotonic()))
+            if item is END:
+                break
+            if item is not TIMEOUT:
+                if not batch:
+                    deadline = time.monotonic() + settings.batch_wait
+                batch.append(item)
+                sentences += isinstance(item, TranscriptEvent)
+                if sentences < settings.batch_size and len(batch) < settings.batch_size * _EVENTS_PER_SENTENCE:
+                    continue
+            yield batch
+            batch, sentences = [], 0
+    except Exception:
+        # The reader failed (e.g. --on-bad fail): what came before the bad line still goes out.
+        if batch:
+            yield batch
+        raise
+    if batch:
+        yield batch
+
+
+class _Stage:
+    def __init__(self, router: Router, settings: TranslateSettings, stats: TranslateStats, cache: TranslationCache):
+        self.router = router
+        self.settings = settings
+        self.stats = stats
+        self.cache = cache
+        self.partial_gate = _PartialGate(settings.partial_interval)
+        self._reported: set[tuple] = set()
+
+    def process(self, batch: list[AnyEvent]) -> Iterator[AnyEvent]:
+        self.stats.batches += 1
+        latest = {(e.session, e.seg): i for i, e in enumerate(batch) if isinstance(e, TranscriptEvent)}
+        plans: list[list[_Job | ErrorEvent]] = []
+        for index, event in enumerate(batch):
+            wanted = isinstance(event, TranscriptEvent) and self._wanted(event, latest[(event.session, event.seg)] == index)
+            plans.append(self._plan(event) if wanted else [])
+        outcomes = self._run([job for plan in plans for job in plan if isinstance(job, _Job)])
+        for event, plan in zip(batch, plans):
+            yield event
+            for item in plan:
+                yield self._event(item, outcomes[id(item)]) if isinstance(item, _Job) else item
+
+    def _wanted(self, event: TranscriptEvent, newest_in_batch: bool) -> bool:
+        if not event.text.strip():
+            return False
+        if event.final:
+            self.partial_gate.finished(event)
+            self.stats.finals += 1
+            return True
+        if not self.settings.partials or not newest_in_batch or not self.partial_gate.admits(event):
+            return False
+        self.stats.partials += 1
+        return True
+
+    def _plan(self, event: TranscriptEvent) -> list[_Job | ErrorEvent]:
+        source = self.settings.source or event.lang
+        if source is None:
+            return self._once(event, ("no-lang",), f"segment {event.seg} has no language; pass --from to name it")
+        plan: list[_Job | ErrorEvent] = []
+        for target in self.settings.targets:
+            if target == source:
+                continue
+            translator = self.router.route(source, target)
+            if translator is None:
+                plan += self._once(event, ("no-route", source, target), self.router.needed(source, target))
+            else:
+                plan.append(_Job(event, source, target, translator))
+        return plan
+
+    def _once(self, event: TranscriptEvent, key: tuple, message: str) -> list[ErrorEvent]:
+        if key in self._reported:
+            return []
+        self._reported.add(key)
+        log.warning("%s", message)
+        return [self._error(event, key, message)]
+
+    def _error(self, event: TranscriptEvent, key: tuple, message: str) -> ErrorEvent:
+        self.stats.errors += 1
+        return ErrorEvent(
+            session=event.session,
+            id=event_id(event.session, "error", STAGE, *key),
+            stage=STAGE,
+            message=message,
+            seg=event.seg,
+            t={**event.t, STAGE: time.time()},
+        )
+
+    def _run(self, jobs: list[_Job]) -> dict[int, _Outcome]:
+        """One engine call per (translator, pair) for the texts the cache does not hold."""
+        groups: dict[tuple, list[_Job]] = {}
+        for job in jobs:
+            groups.setdefault((id(job.translator), job.source, job.target), []).append(job)
+        outcomes: dict[int, _Outcome] = {}
+        for group in groups.values():
+            first = group[0]
+            texts = list(dict.fromkeys(job.transcript.text for job in group))
+            done = self._translate(first.translator, texts, first.source, first.target)
+            for job in group:
+                outcomes[id(job)] = done[job.transcript.text]
+        return outcomes
+
+    def _translate(self, translator: Translator, texts: list[str], source: str, target: str) -> dict[str, _Outcome]:
+        done: dict[str, _Outcome] = {}
+        missing = []
+        for text in texts:
+            cached = self.cache.get((text, source, target, translator.model))
+            if cached is None:
+                missing.append(text)
+            else:
+                done[text] = _Outcome(cached)
+        for text, outcome in self._call_engine(translator, missing, source, target).items():
+            done[text] = outcome
+            if outcome.text is not None:
+                self.cache.put((text, source, target, translator.model), outcome.text)
+        return done
+
+    def _call_engine(self, translator: Translator, texts: list[str], source: str, target: str) -> dict[str, _Outcome]:
+        if not texts:
+            return {}
+        try:
+            self.stats.engine_calls += 1
+            return {text: _Outcome(out) for text, out in zip(texts, translator.translate(texts, source, target), strict=True)}
+        except Exception as exc:
+            if len(texts) == 1:
+                return {texts[0]: _Outcome(error=f"{type(exc).__name__}: {exc}")}
+        # One bad sentence must not fail the others: retry them one at a time.
+        outcomes: dict[str, _Outcome] = {}
+        for text in texts:
+            outcomes.update(self._call_engine(translator, [text], source, target))
+        return outcomes
+
+    def _event(self, job: _Job, outcome: _Outcome) -> AnyEvent:
+        tr = job.transcript
+        if outcome.error is not None:
+            message = f"segment {tr.seg}: {job.source}->{job.target} with {job.translator.model} failed: {outcome.error}"
+            log.warning("%s", message)
+            return self._error(tr, ("engine", tr.seg, tr.rev, job.target), message)
+        self.stats.translations += 1
+        return TranslationEvent(
+            session=tr.session,
+            id=event_id(tr.session, "translation", tr.seg, job.target, job.translator.model, "final" if tr.final else tr.rev),
+            seg=tr.seg,
+            rev=tr.rev,
+            source_lang=job.source,
+            target_lang=job.target,
+            text=outcome.text,
+            source_text=tr.text,
+            engine=job.translator.engine,
+            model=job.translator.model,
+            final=tr.final,
+            start=tr.start,
+            end=tr.end,
+            t={**tr.t, STAGE: time.time()},
+        )
+
+
+class _PartialGate:
+    """Admits a segment's partial only when its audio end moved on by `interval` and its text changed."""
+
+    def __init__(self, interval: float):
+        self.interval = interval
+        self._last: OrderedDict[tuple, tuple[float | None, str]] = OrderedDict()
+        self._finished: OrderedDict[tuple, None] = OrderedDict()
+
+    def finished(self, event: TranscriptEvent) -> None:
+        key = (event.session, event.seg)
+        self._last.pop(key, None)
+        _remember(self._finished, key, None)
+
+    def admits(self, event: TranscriptEvent) -> bool:
+        key = (event.session, event.seg)
+        if key in self._finished:
+            return False
+        previous = self._last.get(key)
+        if previous is not None:
+            last_end, last_text = previous
+            if event.text == last_text:
+                return False
+            if event.end is not None and last_end is not None and event.end - last_end < self.interval:
+                return False
+        _remember(self._last, key, (event.end, event.text))
+        return True
+
+
+def _remember(store: OrderedDict, key: tuple, value: object) -> None:
+    store[key] = value
+    store.move_to_end(key)
+    if len(store) > _SEGMENTS_KEPT:
+        store.popitem(last=False)

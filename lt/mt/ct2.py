@@ -191,18 +191,24 @@ class Ct2Translator:
         batch = [self.tokenize(text, source, target) for text in texts]
         sources = [tokens for tokens, _ in batch]
         prefixes = [prefix for _, prefix in batch]
-        longest = max(len(tokens) for tokens in sources)
         results = self._translator.translate_batch(
             sources,
             target_prefix=None if prefixes[0] is None else prefixes,
             beam_size=self.settings.beam_size,
             max_batch_size=self.settings.max_batch,
-            # A bound relative to the input stops a looping model early.
-            max_decoding_length=2 * longest + 16,
+            max_decoding_length=max(map(_output_bound, sources)),
         )
-        return [self._detokenize(result.hypotheses[0], prefix) for result, prefix in zip(results, prefixes)]
+        return [
+            self._detokenize(result.hypotheses[0], prefix, _output_bound(tokens))
+            for result, prefix, tokens in zip(results, prefixes, sources)
+        ]
 
-    def _detokenize(self, tokens: list[str], prefix: list[str] | None) -> str:
+    def _detokenize(self, tokens: list[str], prefix: list[str] | None, bound: int) -> str:
         if prefix and tokens[: len(prefix)] == prefix:
             tokens = tokens[len(prefix):]
-        return self._target_sp.decode_pieces(tokens)
+        return self._target_sp.decode_pieces(tokens[:bound])
+
+
+def _output_bound(source_tokens: list[str]) -> int:
+    """A looping model stops here; each sentence gets its own bound, whatever it is batched with."""
+    return 2 * len(source_tokens) + 16

@@ -1,0 +1,146 @@
+"""Drawing captions onto frames.
+
+Text is drawn with Pillow once per caption change into a small layer
+(premultiplied colour and coverage, centred at the bottom of the frame); every
+frame then blends the stacked layers onto the background with integer numpy
+arithmetic over the caption area only. With a still background the finished
+frame itself is reused until the captions change.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from lt.overlay.captions import Caption
+from lt.overlay.layout import Geometry, load_font, wrap
+
+# White for the original, then a distinct colour per translation line.
+COLOURS = ((255, 255, 255), (255, 214, 0), (80, 220, 255), (150, 255, 140), (255, 150, 220), (255, 170, 90))
+PARTIAL_DIM = 0.6
+BOX_OPACITY = 0.62
+_LAYERS_KEPT = 64
+
+
+@dataclass(frozen=True)
+class Style:
+    font: str | None = None  # None: Pillow's bundled scalable font
+    text_size: float = 0.05
+    box: bool = False  # a dark box behind the text instead of an outline
+    max_lines: int = 2
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A caption block ready to blend: out = (colour + background * keep) >> 8."""
+
+    colour: np.ndarray  # uint16 (h, w, 3), premultiplied, scaled by 256
+    keep: np.ndarray  # uint16 (h, w, 1), 256 - coverage
+    x: int
+
+    @property
+    def height(self) -> int:
+        return self.colour.shape[0]
+
+
+class FrameRenderer(Protocol):
+    def render(self, background: np.ndarray, captions: tuple[tuple[int, Caption], ...], still: bool) -> np.ndarray: ...
+
+
+def caption_text(caption: Caption) -> str:
+    return f"{caption.speaker}: {caption.text}" if caption.speaker else caption.text
+
+
+def caption_colour(slot: int, final: bool) -> tuple[int, int, int]:
+    colour = COLOURS[slot % len(COLOURS)]
+    return colour if final else tuple(round(c * PARTIAL_DIM) for c in colour)
+
+
+def draw_masks(lines: list[str], geometry: Geometry, style: Style) -> tuple[np.ndarray, np.ndarray]:
+    """Coverage (0..1) of the glyphs, and of whatever sits behind them (outline or box)."""
+    from PIL import Image, ImageDraw
+
+    font = load_font(style.font, geometry.font_px)
+    pad = geometry.box_padding if style.box else geometry.outline_px
+    width = geometry.text_width + 2 * pad
+    height = geometry.line_px * len(lines) + 2 * pad
+    glyphs = Image.new("L", (width, height))
+    behind = Image.new("L", (width, height))
+    draw_glyphs, draw_behind = ImageDraw.Draw(glyphs), ImageDraw.Draw(behind)
+    for i, line in enumerate(lines):
+        x = (width - font.getlength(line)) / 2
+        y = pad + i * geometry.line_px + geometry.line_px / 2
+        draw_glyphs.text((x, y), line, font=font, fill=255, anchor="lm")
+        if style.box:
+            left, _, right, _ = draw_behind.textbbox((x, y), line, font=font, anchor="lm")
+            top = pad + i * geometry.line_px
+            draw_behind.rectangle((left - pad, top - (pad if i == 0 else 0), right + pad, top + geometry.line_px + pad), fill=round(255 * BOX_OPACITY))
+        else:
+            draw_behind.text((x, y), line, font=font, fill=255, anchor="lm", stroke_width=geometry.outline_px, stroke_fill=255)
+    return np.asarray(glyphs, dtype=np.float32) / 255, np.asarray(behind, dtype=np.float32) / 255
+
+
+def make_layer(caption: Caption, slot: int, geometry: Geometry, style: Style) -> Layer:
+    font = load_font(style.font, geometry.font_px)
+    lines = wrap(caption_text(caption), font, geometry.text_width, style.max_lines)
+    glyphs, behind = draw_masks(lines, geometry, style)
+    # Glyphs over a black outline/box: colour comes only from the glyphs, opacity from both.
+    coverage = 1 - (1 - glyphs) * (1 - behind)
+    colour = np.asarray(caption_colour(slot, caption.final), dtype=np.float32)
+    premultiplied = glyphs[..., None] * colour * 256
+    cols = np.flatnonzero(coverage.max(axis=0) > 0)
+    lo, hi = (int(cols[0]), int(cols[-1]) + 1) if cols.size else (0, 1)
+    x = (geometry.width - coverage.shape[1]) // 2 + lo
+    keep = np.rint(256 - coverage[:, lo:hi, None] * 256).astype(np.uint16)
+    return Layer(np.rint(premultiplied[:, lo:hi]).astype(np.uint16), keep, max(0, x))
+
+
+class Compositor:
+    """The FrameRenderer of the stage: layers cached per caption look, frames reused while nothing changes."""
+
+    def __init__(self, geometry: Geometry, style: Style = Style()):
+        self.geometry = geometry
+        self.style = style
+        self._layers: OrderedDict[tuple, Layer] = OrderedDict()
+        self._last: tuple[object, tuple, np.ndarray] | None = None
+        self.layers_drawn = 0
+
+    def render(self, background: np.ndarray, captions: tuple[tuple[int, Caption], ...], still: bool) -> np.ndarray:
+        key = tuple((slot, caption.look) for slot, caption in captions)
+        if still and self._last is not None and self._last[0] is background and self._last[1] == key:
+            return self._last[2]
+        frame = background.copy()
+        y = self.geometry.height - self.geometry.bottom_margin
+        for slot, caption in reversed(captions):
+            layer = self._layer(slot, caption)
+            if y - layer.height < 0:
+                break  # more languages than fit: the lowest lines win, nothing goes off the top
+            y -= layer.height
+            blend(frame, layer, y)
+            y -= self.geometry.block_gap
+        self._last = (background, key, frame)
+        return frame
+
+    def _layer(self, slot: int, caption: Caption) -> Layer:
+        key = (slot, caption.look)
+        layer = self._layers.get(key)
+        if layer is None:
+            layer = make_layer(caption, slot, self.geometry, self.style)
+            self.layers_drawn += 1
+            self._layers[key] = layer
+            while len(self._layers) > _LAYERS_KEPT:
+                self._layers.popitem(last=False)
+        self._layers.move_to_end(key)
+        return layer
+
+
+def blend(frame: np.ndarray, layer: Layer, y: int) -> None:
+    h, w = layer.keep.shape[:2]
+    w = min(w, frame.shape[1] - layer.x)
+    region = frame[y : y + h, layer.x : layer.x + w]
+    mixed = region * layer.keep[:, :w]
+    mixed += layer.colour[:, :w]
+    region[...] = mixed >> 8

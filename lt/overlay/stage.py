@@ -1,0 +1,156 @@
+"""The overlay stage: caption events in, timed frames out to a sink."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lt.events import AnyEvent
+from lt.overlay.backgrounds import Background, solid
+from lt.overlay.captions import Caption, CaptionBoard, CaptionEvent, Timing
+from lt.overlay.clock import ClockKind, run_events, run_live
+from lt.overlay.layout import Geometry
+from lt.overlay.render import Compositor, FrameRenderer, Style
+from lt.overlay.sinks import Sink
+
+log = logging.getLogger("lt.overlay")
+
+REPORT_EVERY = 5.0  # seconds of wall time between -v progress lines
+RENDER_TIMES_KEPT = 100_000
+
+Trace = Callable[[CaptionEvent, float], None]
+
+
+@dataclass(frozen=True)
+class OverlaySettings:
+    size: tuple[int, int] = (1280, 720)
+    fps: float = 30.0
+    clock: ClockKind = ClockKind.live
+    langs: tuple[str, ...] = ()
+    timing: Timing = Timing()
+    style: Style = Style()
+    until: float = 0.0  # keep making frames at least this far, e.g. to the end of the muxed audio
+
+
+@dataclass
+class OverlayStats:
+    frames: int = 0
+    dropped: int = 0
+    late: int = 0
+    captions: int = 0
+    shown_finals: int = 0
+    seconds: float = 0.0  # of output video
+    render_seconds: deque = field(default_factory=lambda: deque(maxlen=RENDER_TIMES_KEPT))
+    started: float = field(default_factory=time.perf_counter)
+
+    def render_ms(self, q: float) -> float:
+        return float(np.percentile(self.render_seconds, q)) * 1000 if self.render_seconds else 0.0
+
+    def fps(self) -> float:
+        return self.frames / max(time.perf_counter() - self.started, 1e-9)
+
+    def summary(self) -> str:
+        return (
+            f"{self.frames} frames ({self.seconds:.1f} s of video) at {self.fps():.1f} fps achieved, "
+            f"{self.late} late, {self.dropped} dropped; render p50 {self.render_ms(50):.1f} ms, "
+            f"p95 {self.render_ms(95):.1f} ms, p99 {self.render_ms(99):.1f} ms; {self.captions} captions"
+        )
+
+
+class FrameLoop:
+    """Applies events to the caption board and turns the board into frames for the sink."""
+
+    def __init__(
+        self, settings: OverlaySettings, sink: Sink, background: Background, renderer: FrameRenderer,
+        trace: Trace | None, stats: OverlayStats,
+    ):
+        self.settings = settings
+        self.sink = sink
+        self.background = background
+        self.renderer = renderer
+        self.trace = trace
+        self.board = CaptionBoard(settings.timing, settings.langs)
+        self.stats = stats
+        self._awaiting_frame: list[Caption] = []
+        self._reported = (time.perf_counter(), 0)
+
+    def apply(self, event: AnyEvent, now: float, hold_until: float | None = None) -> None:
+        caption = self.board.apply(event, now, hold_until)
+        if caption is None:
+            return
+        self.stats.captions += 1
+        if caption.final:
+            self._awaiting_frame.append(caption)
+
+    def emit(self, index: int, t: float) -> None:
+        started = time.perf_counter()
+        captions = self.board.visible(t)
+        frame = self.renderer.render(self.background.frame_at(t), captions, self.background.still)
+        self.stats.render_seconds.append(time.perf_counter() - started)
+        self.sink.write(frame, index)
+        self.stats.frames += 1
+        self.stats.seconds = (index + 1) / self.settings.fps
+        self._trace_shown(captions)
+        self._report()
+
+    def finished(self, t: float) -> bool:
+        return self.stats.frames > 0 and t >= self.board.clear_at() and t >= self.settings.until
+
+    def dropped(self, count: int) -> None:
+        self.stats.dropped += count
+
+    def late(self) -> None:
+        self.stats.late += 1
+
+    def _trace_shown(self, captions: tuple[tuple[int, Caption], ...]) -> None:
+        """A final's first frame is the one just written; a final replaced before any frame never shows."""
+        if not self._awaiting_frame:
+            return
+        wall = time.time()
+        on_screen = {id(caption) for _, caption in captions}
+        for caption in self._awaiting_frame:
+            if id(caption) in on_screen:
+                self.stats.shown_finals += 1
+                if self.trace is not None:
+                    self.trace(caption.event, wall)
+        self._awaiting_frame.clear()
+
+    def _report(self) -> None:
+        now = time.perf_counter()
+        since, frames = self._reported
+        if now - since < REPORT_EVERY:
+            return
+        self._reported = (now, self.stats.frames)
+        log.debug(
+            "%.1f fps, %d late, %d dropped, render p50 %.1f ms p99 %.1f ms",
+            (self.stats.frames - frames) / (now - since), self.stats.late, self.stats.dropped,
+            self.stats.render_ms(50), self.stats.render_ms(99),
+        )
+
+
+def run_overlay(
+    events: Iterable[AnyEvent],
+    settings: OverlaySettings,
+    sink: Sink,
+    background: Background | None = None,
+    renderer: FrameRenderer | None = None,
+    trace: Trace | None = None,
+    stats: OverlayStats | None = None,
+) -> OverlayStats:
+    """Draw the captions of `events` onto frames and write them to `sink` (which the caller closes).
+
+    `trace(event, wall_time)` is called for every final caption with the wall time
+    of the first frame that shows it."""
+    background = background or solid((0, 0, 0), settings.size)
+    renderer = renderer or Compositor(Geometry(*settings.size, settings.style.text_size), settings.style)
+    loop = FrameLoop(settings, sink, background, renderer, trace, stats if stats is not None else OverlayStats())
+    if settings.clock is ClockKind.live:
+        run_live(events, loop, settings.fps)
+    else:
+        run_events(events, loop, settings.fps)
+    return loop.stats

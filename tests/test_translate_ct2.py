@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -244,6 +245,20 @@ def test_cli_model_option(tiny_models):
                input=_ndjson(events))
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.splitlines()[1])["engine"] == "ct2"
+
+
+def test_cli_engine_failure_mid_stream_gives_error_events_and_the_stream_goes_on(tiny_models, tmp_path):
+    broken = tmp_path / "en-es"
+    shutil.copytree(tiny_models / "en-es", broken)
+    (broken / "model.bin").write_bytes((tiny_models / "en-es" / "model.bin").read_bytes()[:2000])
+    events = _transcripts("en", ["Good morning everyone.", "The budget."])
+    done = _lt("translate", "--to", "es,pt", "--models-dir", str(tmp_path), input=_ndjson(events))
+    assert done.returncode == 0, done.stderr
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(e["type"], e["seg"]) for e in out] == [
+        ("transcript", 0), ("error", 0), ("translation", 0), ("transcript", 1), ("error", 1), ("translation", 1)
+    ]
+    assert "cannot load the CTranslate2 model" in out[1]["message"] and out[2]["target_lang"] == "pt"
 
 
 def _startup_error(*args: str) -> tuple[int, str]:

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from lt.background import END, TIMEOUT, Prefetch
+from lt.errors import LtError
 from lt.events import AnyEvent, ErrorEvent, TranscriptEvent, TranslationEvent, event_id
 from lt.mt.cache import TranslationCache
 from lt.mt.engine import Translator
@@ -222,7 +223,8 @@ class _Stage:
             return {text: _Outcome(out) for text, out in zip(texts, translator.translate(texts, source, target), strict=True)}
         except Exception as exc:
             if len(texts) == 1:
-                return {texts[0]: _Outcome(error=f"{type(exc).__name__}: {exc}")}
+                reason = exc.message if isinstance(exc, LtError) else f"{type(exc).__name__}: {exc}"
+                return {texts[0]: _Outcome(error=reason)}
         # One bad sentence must not fail the others: retry them one at a time.
         outcomes: dict[str, _Outcome] = {}
         for text in texts:

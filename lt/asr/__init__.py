@@ -1,0 +1,1 @@
+"""Speech recognition for `lt transcribe`: model resolution, the streaming policy, batch mode."""

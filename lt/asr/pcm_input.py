@@ -1,0 +1,123 @@
+"""The PCM contract on stdin: s16le, 16 kHz, mono, read on a thread so stalls can be noticed.
+
+Every block is recorded with the wall time it arrived, so an event can say when
+the audio up to its `end` had come in (`t.capture`) and latency can be measured.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import numpy as np
+
+from lt.asr.engine import SAMPLE_RATE
+from lt.background import END, TIMEOUT, Prefetch
+from lt.errors import LtError
+
+READ_BYTES = 3200  # 0.1 s: small reads keep a live source's latency low
+
+log = logging.getLogger("lt.transcribe")
+
+
+def stdin_chunks(stream: BinaryIO) -> Iterator[bytes]:
+    """Whatever bytes are available, as soon as they are (read1 does not wait to fill a buffer)."""
+    read = getattr(stream, "read1", stream.read)
+    while chunk := read(READ_BYTES):
+        yield chunk
+
+
+@dataclass(frozen=True)
+class Block:
+    samples: np.ndarray  # int16, as it came
+    end: float  # audio time at its last sample
+    arrived: float  # wall time (time.time())
+
+    @property
+    def audio(self) -> np.ndarray:
+        return self.samples.astype(np.float32) / 32768.0
+
+
+class PcmInput:
+    """Blocks of audio from byte chunks, with a deadline for a stalled source."""
+
+    def __init__(self, chunks: Iterable[bytes], stall_timeout: float | None = None):
+        self._prefetch = Prefetch(chunks, maxsize=1024)
+        self.stall_timeout = stall_timeout or None
+        self.samples = 0
+        self.odd_byte = False
+        self.first_arrival: float | None = None
+        self._carry = b""
+        self._held: list[Block] = []
+        self._arrivals: collections.deque[tuple[float, float]] = collections.deque()
+
+    @property
+    def seconds(self) -> float:
+        return self.samples / SAMPLE_RATE
+
+    def probe_live(self, window: float = 1.0) -> bool:
+        """Is the audio arriving at about real time (a live source) or much faster (a file)?"""
+        began = time.monotonic()
+        while (left := window - (time.monotonic() - began)) > 0:
+            block = self._next(timeout=left)
+            if block is END:
+                return False
+            if block is not TIMEOUT:
+                self._held.append(block)
+        return self.seconds < 3 * window
+
+    def blocks(self) -> Iterator[Block]:
+        while self._held:
+            yield self._held.pop(0)
+        while True:
+            block = self._next(self.stall_timeout)
+            if block is END:
+                return
+            if block is TIMEOUT:
+                raise LtError(
+                    f"no audio on stdin for {self.stall_timeout:g} s: the stage before seems stuck",
+                    hint="check the command feeding lt transcribe, or raise --stall-timeout (0 waits forever)",
+                )
+            yield block
+
+    def _next(self, timeout: float | None):
+        while True:
+            chunk = self._prefetch.get(timeout)
+            if chunk is END or chunk is TIMEOUT:
+                if chunk is END and self._carry:
+                    self.odd_byte = True
+                    log.warning("input ended with half a sample (odd byte count); the last byte was dropped")
+                return chunk
+            block = self._block(chunk)
+            if block is not None:
+                return block
+
+    def _block(self, chunk: bytes) -> Block | None:
+        data = self._carry + chunk
+        usable = len(data) - len(data) % 2
+        self._carry = data[usable:]
+        if not usable:
+            return None
+        now = time.time()
+        if self.first_arrival is None:
+            self.first_arrival = now
+        samples = np.frombuffer(data[:usable], dtype="<i2")
+        self.samples += len(samples)
+        self._arrivals.append((self.seconds, now))
+        return Block(samples, self.seconds, now)
+
+    def arrival(self, audio_time: float) -> float:
+        """Wall time at which the audio up to `audio_time` had arrived."""
+        for end, wall in self._arrivals:
+            if end >= audio_time - 1e-6:
+                return wall
+        return self._arrivals[-1][1] if self._arrivals else time.time()
+
+    def forget_before(self, audio_time: float) -> None:
+        """Drop arrival records no future event can refer to, so memory stays flat."""
+        while len(self._arrivals) > 1 and self._arrivals[0][0] < audio_time:
+            self._arrivals.popleft()

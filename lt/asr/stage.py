@@ -1,0 +1,328 @@
+"""The transcribe stage as a library generator: PCM byte chunks in, events out.
+
+    session(start) · transcript partials and finals · audio chunks · session(end)
+
+Every transcript carries `t.capture`, the wall time at which the audio up to
+its `end` had arrived, and `t.transcribe`, the wall time it left this stage, so
+word-end-to-emit latency is `t.transcribe - t.capture`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from lt.asr import guards
+from lt.asr.batch import BatchSettings, batch_captions
+from lt.asr.captions import CaptionRules
+from lt.asr.engine import SAMPLE_RATE, DecodeOptions, ModelSettings, Transcriber, WhisperTranscriber, load_whisper
+from lt.asr.keep_audio import AudioKeeper
+from lt.asr.pcm_input import PcmInput
+from lt.asr.streaming import Caption, Output, StreamingPolicy, StreamSettings
+from lt.asr.vad import SileroVad, VoiceDetector
+from lt.errors import ExitCode, LtError, Terminated
+from lt.events import Event, ErrorEvent, SessionEvent, TranscriptEvent, Word, event_id, new_session_id
+
+STAGE = "transcribe"
+
+log = logging.getLogger("lt.transcribe")
+
+
+@dataclass(frozen=True)
+class TranscribeSettings:
+    model: str = "base"
+    mode: str = "auto"  # auto (stream when the input is live), stream or batch
+    language: str | None = None  # None: detect
+    task: str = "transcribe"
+    beam_size: int = 5
+    min_chunk: float = 1.0
+    pause: float = 0.8
+    partials: bool = True
+    device: str = "auto"
+    compute_type: str = "auto"
+    keep_audio: Path | None = None
+    stall_timeout: float = 30.0
+    max_lag: float = 3.0  # seconds behind real time before decoding gets cheaper
+    session: str | None = None
+    source: str = "stdin"
+    captions: CaptionRules = CaptionRules()
+
+
+@dataclass
+class TranscribeStats:
+    mode: str = ""
+    audio_seconds: float = 0.0
+    finals: int = 0
+    partials: int = 0
+    words: int = 0
+    flagged: int = 0
+    decodes: int = 0
+    cheap_decodes: int = 0
+    skipped_silence: float = 0.0
+    max_buffer: float = 0.0
+    audio_chunks: int = 0
+    rejected: int = 0
+    wall_seconds: float = 0.0
+
+    def summary(self) -> str:
+        rtf = self.wall_seconds / self.audio_seconds if self.audio_seconds else 0.0
+        return (
+            f"transcribed {self.audio_seconds:.1f} s of audio ({self.mode}) in {self.wall_seconds:.1f} s "
+            f"(RTF {rtf:.2f}): {self.finals} finals, {self.partials} partials, {self.words} words, "
+            f"{self.flagged} flagged"
+        )
+
+
+@dataclass
+class Engines:
+    """What decodes: a Transcriber for streaming and, for batch mode, the WhisperModel itself."""
+
+    transcriber: Transcriber
+    model: object | None = None
+    vad: VoiceDetector = field(default_factory=SileroVad)
+    name: str = ""
+
+
+def load_engines(settings: TranscribeSettings) -> Engines:
+    model = load_whisper(ModelSettings(settings.model, settings.device, settings.compute_type))
+    if not model.model.is_multilingual and settings.language not in (None, "en"):
+        raise LtError(
+            f"model {settings.model!r} is English-only and cannot transcribe {settings.language!r}",
+            hint="use a multilingual model, e.g. --model base",
+        )
+    return Engines(WhisperTranscriber(model, _decode_options(settings)), model, name=settings.model)
+
+
+def _decode_options(settings: TranscribeSettings) -> DecodeOptions:
+    return DecodeOptions(task=settings.task, beam_size=settings.beam_size)
+
+
+def transcribe(
+    chunks: Iterable[bytes],
+    settings: TranscribeSettings,
+    engines: Engines | None = None,
+    stats: TranscribeStats | None = None,
+) -> Iterator[Event]:
+    """Events for the PCM byte chunks; the engines load before the first event."""
+    stats = stats if stats is not None else TranscribeStats()
+    engines = engines or load_engines(settings)
+    session = settings.session or new_session_id()
+    audio = PcmInput(chunks, settings.stall_timeout)
+    mode = settings.mode
+    if mode == "auto":
+        mode = "stream" if audio.probe_live() else "batch"
+    stats.mode = mode
+    run = _Run(session, settings, engines, audio, stats)
+    return run.events(mode)
+
+
+class _Run:
+    def __init__(self, session: str, settings: TranscribeSettings, engines: Engines, audio: PcmInput, stats: TranscribeStats):
+        self.session = session
+        self.settings = settings
+        self.engines = engines
+        self.audio = audio
+        self.stats = stats
+        self.keeper = AudioKeeper(settings.keep_audio, session) if settings.keep_audio else None
+        self.seg = 0
+        self.rev = 0
+        self.last_partial = ""
+        self.began = time.monotonic()
+
+    def events(self, mode: str) -> Iterator[Event]:
+        yield self._start(mode)
+        body = self._stream() if mode == "stream" else self._batch()
+        try:
+            yield from body
+        except (LtError, KeyboardInterrupt, Terminated):
+            yield from self._flush_on_error()
+            yield self._end()
+            raise
+        yield from self._closing()
+        yield self._end()
+        if self.audio.samples == 0:
+            raise LtError("no audio arrived on stdin", hint="feed it raw PCM: lt capture FILE | lt transcribe")
+
+    def _start(self, mode: str) -> SessionEvent:
+        s = self.settings
+        return SessionEvent(
+            session=self.session,
+            id=event_id(self.session, "session", STAGE, "start"),
+            kind="start",
+            stage=STAGE,
+            source=s.source,
+            model=self.engines.name or s.model,
+            language=s.language or "auto",
+            params={
+                "mode": mode, "task": s.task, "beam_size": s.beam_size, "min_chunk": s.min_chunk,
+                "pause": s.pause, "partials": s.partials, "device": s.device, "compute_type": s.compute_type,
+            },
+            audio={"encoding": "s16le", "sample_rate": SAMPLE_RATE, "channels": 1},
+        ).stamped(STAGE)
+
+    def _end(self) -> SessionEvent:
+        self.stats.audio_seconds = self.audio.seconds
+        self.stats.wall_seconds = time.monotonic() - self.began
+        return SessionEvent(
+            session=self.session,
+            id=event_id(self.session, "session", STAGE, "end"),
+            kind="end",
+            stage=STAGE,
+            source=self.settings.source,
+            model=self.engines.name or self.settings.model,
+            language=self.settings.language or "auto",
+            stats=dataclasses.asdict(self.stats),
+        ).stamped(STAGE)
+
+    # streaming
+
+    def _stream(self) -> Iterator[Event]:
+        s = self.settings
+        self.policy = StreamingPolicy(
+            self.engines.transcriber,
+            self.engines.vad,
+            StreamSettings(min_chunk=s.min_chunk, language=s.language, pause=s.pause, captions=s.captions),
+        )
+        step = int(s.min_chunk * SAMPLE_RATE)
+        waiting = np.zeros(0, dtype=np.float32)
+        for block in self.audio.blocks():
+            yield from self._keep(block.samples)
+            waiting = np.concatenate([waiting, block.audio])
+            while len(waiting) >= step:
+                # Behind real time, everything waiting goes into one decode: fewer, longer steps catch up.
+                take = len(waiting) if self._behind() else step
+                self.policy.insert_audio_chunk(waiting[:take])
+                waiting = waiting[take:]
+                yield from self._emit(self.policy.process_iter())
+        self.policy.insert_audio_chunk(waiting)
+        yield from self._emit(self.policy.finish())
+
+    def _behind(self) -> bool:
+        if self.audio.first_arrival is None:
+            return False
+        lag = time.time() - self.audio.first_arrival - self.policy.decoded_upto
+        was = self.policy.cheap
+        if lag > self.settings.max_lag:
+            self.policy.cheap = True
+        elif lag < self.settings.max_lag / 3:
+            self.policy.cheap = False
+        if self.policy.cheap and not was:
+            log.warning("decoder is %.1f s behind real time: decoding greedily until it catches up", lag)
+        elif was and not self.policy.cheap:
+            log.info("decoder caught up with real time: back to beam search")
+        return self.policy.cheap
+
+    def _emit(self, out: Output) -> Iterator[Event]:
+        for caption in out.finals:
+            yield self._final(caption)
+        if out.partial is not None and self.settings.partials and out.partial.text != self.last_partial:
+            self.last_partial = out.partial.text
+            yield self._partial(out.partial)
+        self._sync_policy_stats()
+        self.audio.forget_before(self.policy.horizon)
+
+    def _sync_policy_stats(self) -> None:
+        p = self.policy.stats
+        self.stats.decodes, self.stats.cheap_decodes = p.decodes, p.cheap_decodes
+        self.stats.skipped_silence, self.stats.max_buffer = p.skipped_silence, p.max_buffer_seen
+
+    def _flush_on_error(self) -> Iterator[Event]:
+        """Whatever text is pending goes out as finals, without another decode."""
+        policy = getattr(self, "policy", None)
+        if policy is not None:
+            for caption in policy.flush().finals:
+                yield self._final(caption)
+        if self.keeper:
+            yield from self._audio_events(self.keeper.close())
+
+    def _closing(self) -> Iterator[Event]:
+        if self.audio.odd_byte:
+            self.stats.rejected += 1
+            yield ErrorEvent(
+                session=self.session,
+                id=event_id(self.session, "error", STAGE, "odd-byte"),
+                stage=STAGE,
+                message="input ended with half a sample (odd byte count); the last byte was dropped",
+            ).stamped(STAGE)
+        if self.keeper:
+            yield from self._audio_events(self.keeper.close())
+
+    def _keep(self, samples: np.ndarray) -> Iterator[Event]:
+        if self.keeper:
+            yield from self._audio_events(self.keeper.add(samples))
+
+    def _audio_events(self, events) -> Iterator[Event]:
+        self.stats.audio_chunks += len(events)
+        yield from events
+
+    # batch
+
+    def _batch(self) -> Iterator[Event]:
+        blocks = []
+        for block in self.audio.blocks():
+            yield from self._keep(block.samples)
+            blocks.append(block.samples)
+        if not blocks:
+            return
+        audio = np.concatenate(blocks).astype(np.float32) / 32768.0
+        s = self.settings
+        settings = BatchSettings(_decode_options(s), s.language, captions=s.captions)
+        for caption in batch_captions(self.engines.model, audio, settings):
+            yield self._final(caption)
+
+    # events
+
+    def _final(self, caption: Caption) -> TranscriptEvent:
+        event = self._transcript(caption, final=True, rev=self.rev + 1, key="final")
+        self.seg += 1
+        self.rev = 0
+        self.last_partial = ""
+        self.stats.finals += 1
+        self.stats.words += len(caption.words)
+        self.stats.flagged += bool(event.flags)
+        return event
+
+    def _partial(self, caption: Caption) -> TranscriptEvent:
+        self.rev += 1
+        self.stats.partials += 1
+        return self._transcript(caption, final=False, rev=self.rev, key=f"partial-{self.rev}")
+
+    def _transcript(self, caption: Caption, *, final: bool, rev: int, key: str) -> TranscriptEvent:
+        words = tuple(Word(w.text.strip(), round(w.word.start, 3), round(w.word.end, 3), round(w.word.p, 3)) for w in caption.words)
+        segments = {id(w.segment): w.segment for w in caption.words}.values()
+        confidence = float(np.mean([w.word.p for w in caption.words]))
+        no_speech = max(s.no_speech_prob for s in segments)
+        evidence = guards.Evidence(
+            text=caption.text,
+            confidence=confidence,
+            avg_logprob=float(np.mean([s.avg_logprob for s in segments])),
+            no_speech_prob=no_speech,
+            speech_overlap=caption.speech_overlap,
+        )
+        return TranscriptEvent(
+            session=self.session,
+            id=event_id(self.session, "transcript", self.seg, key),
+            seg=self.seg,
+            rev=rev,
+            start=round(caption.start, 3),
+            end=round(max(caption.end, caption.start), 3),
+            text=caption.text,
+            lang=caption.language,
+            lang_prob=None if caption.language_prob is None else round(caption.language_prob, 3),
+            final=final,
+            words=words,
+            confidence=round(confidence, 3),
+            no_speech_prob=round(no_speech, 3),
+            flags=guards.flags(evidence),
+            t={"capture": self.audio.arrival(caption.end), STAGE: time.time()},
+        )
+
+
+def exit_code(stats: TranscribeStats) -> int:
+    return ExitCode.REJECTED_INPUT if stats.rejected else ExitCode.OK

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import enum
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from lt.log import setup_logging
+from lt.options import ComputeDevice, ComputeType, Quiet, Session, Verbose, verbosity
+
+log = logging.getLogger("lt.transcribe")
+
+
+class Mode(str, enum.Enum):
+    auto = "auto"
+    stream = "stream"
+    batch = "batch"
+
+
+class Task(str, enum.Enum):
+    transcribe = "transcribe"
+    translate = "translate"
+
+
+def transcribe(
+    model: Annotated[
+        str,
+        typer.Option("--model", "-m", envvar="LT_MODEL", help="Whisper model: a size (tiny.en, base, small, ...), a CTranslate2 directory or a Hugging Face id."),
+    ] = "base",
+    mode: Annotated[
+        Mode,
+        typer.Option("--mode", case_sensitive=False, help="stream (partials and finals, low latency), batch (finals, throughput), or auto: stream when the input arrives live."),
+    ] = Mode.auto,
+    language: Annotated[
+        str, typer.Option("--language", "-l", envvar="LT_LANGUAGE", help="Spoken language code (en, es, ...) or auto to detect it per utterance.")
+    ] = "auto",
+    task: Annotated[Task, typer.Option("--task", case_sensitive=False, help="transcribe, or translate (Whisper's speech-to-English).")] = Task.transcribe,
+    partials: Annotated[bool, typer.Option("--partials/--no-partials", help="Emit partial hypotheses (final: false) before each final.")] = True,
+    min_chunk: Annotated[float, typer.Option("--min-chunk", min=0.1, max=10, help="Seconds of new audio between decodes in stream mode.")] = 1.0,
+    pause: Annotated[float, typer.Option("--pause", min=0.2, max=10, help="Seconds of silence that end an utterance and commit its text.")] = 0.8,
+    beam_size: Annotated[int, typer.Option("--beam-size", min=1, max=20, help="Beam search width (1 = greedy, fastest).")] = 5,
+    keep_audio: Annotated[
+        Optional[Path],
+        typer.Option("--keep-audio", metavar="DIR", help="Write the session's audio as FLAC chunks under DIR/SESSION and emit audio events."),
+    ] = None,
+    stall_timeout: Annotated[
+        float, typer.Option("--stall-timeout", min=0, help="Give up when stdin sends nothing for this many seconds (0 = wait forever).")
+    ] = 30.0,
+    session: Session = None,
+    device: ComputeDevice = "auto",
+    compute_type: ComputeType = "auto",
+    verbose: Verbose = 0,
+    quiet: Quiet = False,
+) -> int:
+    """Turn raw PCM audio on stdin (s16le, 16 kHz, mono) into transcript events on stdout.
+
+    Streams partials and finals from a live source, or transcribes a whole file
+    in batch mode; offline, with the bundled Whisper models (base, tiny.en).
+
+    Examples:
+
+      lt capture mic | lt transcribe
+
+      lt capture examples/meeting.wav --realtime | lt transcribe --model tiny.en
+
+      lt capture talk.mp3 | lt transcribe --mode batch --language es
+    """
+    from lt.asr.stage import TranscribeSettings, TranscribeStats, exit_code
+    from lt.asr.stage import transcribe as run_transcribe
+    from lt.errors import LtError
+    from lt.ndjson import EventWriter
+
+    setup_logging(verbosity(verbose, quiet))
+    if sys.stdin.isatty():
+        raise LtError("stdin is a terminal, not audio", hint="pipe audio in: lt capture FILE | lt transcribe")
+    settings = TranscribeSettings(
+        model=model, mode=mode.value, language=None if language == "auto" else language, task=task.value,
+        beam_size=beam_size, min_chunk=min_chunk, pause=pause, partials=partials, device=device,
+        compute_type=compute_type, keep_audio=keep_audio, stall_timeout=stall_timeout, session=session,
+    )
+    stats = TranscribeStats()
+    events = run_transcribe(_audio_only(sys.stdin.buffer), settings, stats=stats)
+    try:
+        EventWriter().write_all(events)
+    finally:
+        if stats.mode:
+            log.info(stats.summary())
+    return exit_code(stats)
+
+
+def _audio_only(stream):
+    """Refuse the two inputs people pipe in by mistake: NDJSON events and a WAV file."""
+    from lt.asr.pcm_input import stdin_chunks
+    from lt.errors import LtError
+
+    head = stream.peek(4)[:4] if hasattr(stream, "peek") else b""
+    if head.lstrip().startswith(b"{"):
+        raise LtError("stdin carries JSON events, not audio", hint="lt transcribe reads raw PCM: lt capture FILE | lt transcribe")
+    if head == b"RIFF":
+        raise LtError("stdin is a WAV file, not raw PCM", hint="decode it first: lt capture FILE.wav | lt transcribe")
+    return stdin_chunks(stream)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(transcribe)

@@ -47,7 +47,7 @@ def translate(
         float, typer.Option("--partial-interval", min=0, help="Seconds of audio a segment must grow before its partial is retranslated."),
     ] = 1.0,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Most transcripts translated in one engine call.")] = 16,
-    batch_wait: Annotated[float, typer.Option("--batch-wait", min=0, help="Seconds to wait for more input to join a batch.")] = 0.01,
+    batch_wait: Annotated[float, typer.Option("--batch-wait", min=0, help="Seconds to wait for more input to join a batch (0: take only what is already waiting).")] = 0.0,
     cache_size: Annotated[int, typer.Option("--cache-size", min=0, help="Translations kept in the LRU cache (0 = off).")] = 4096,
     beam: Annotated[int, typer.Option("--beam", min=1, help="Beam size for CTranslate2 models.")] = 2,
     device: ComputeDevice = "auto",

@@ -39,7 +39,7 @@ class TranslateSettings:
     partials: bool = False
     partial_interval: float = 1.0
     batch_size: int = 16
-    batch_wait: float = 0.01
+    batch_wait: float = 0.0
     cache_size: int = 4096
 
 

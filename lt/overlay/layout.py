@@ -110,20 +110,42 @@ def load_font(path: str | None, size: int):
 
 def wrap(text: str, font: Measure, width: float, max_lines: int = 2) -> list[str]:
     """At most `max_lines` lines no wider than `width`; overflow drops the start behind an ellipsis."""
+    pieces = _pieces(text, font, width)
+    lines = _fill(pieces, font, width)
+    if len(lines) <= max_lines:
+        return [_join(line) for line in lines]
+    # Too long: fill from the end, so the newest words make full lines at the bottom.
+    kept: list[list[Piece]] = []
+    rest = pieces
+    for _ in range(max_lines - 1):
+        line, rest = _tail(rest, font, width)
+        kept.insert(0, line)
+    top, rest = _tail(rest, font, width)
+    if rest:
+        top, _ = _tail(top, font, width, lead=Piece(ELLIPSIS, ""))
+    return [_join(line) for line in [top, *kept]]
+
+
+def _fill(pieces: list[Piece], font: Measure, width: float) -> list[list[Piece]]:
     lines: list[list[Piece]] = []
     line: list[Piece] = []
-    for piece in _pieces(text, font, width):
+    for piece in pieces:
         if line and font.getlength(_join(line + [piece])) > width:
             lines.append(line)
             line = [piece]
         else:
             line.append(piece)
-    if line:
-        lines.append(line)
-    if len(lines) > max_lines:
-        lines = lines[-max_lines:]
-        lines[0] = _behind_ellipsis(lines[0], font, width)
-    return [_join(line) for line in lines]
+    return lines + [line] if line else lines
+
+
+def _tail(pieces: list[Piece], font: Measure, width: float, lead: Piece | None = None) -> tuple[list[Piece], list[Piece]]:
+    """The longest run of pieces from the end that fits on one line (behind `lead`), and what is left."""
+    head = [lead] if lead else []
+    count = 0
+    while count < len(pieces) and font.getlength(_join(head + pieces[len(pieces) - count - 1 :])) <= width:
+        count += 1
+    count = max(count, 1 if not lead else 0)
+    return head + pieces[len(pieces) - count :], pieces[: len(pieces) - count]
 
 
 def _pieces(text: str, font: Measure, width: float) -> list[Piece]:
@@ -138,14 +160,3 @@ def _pieces(text: str, font: Measure, width: float) -> list[Piece]:
 
 def _join(line: list[Piece]) -> str:
     return line[0].text + "".join(p.gap + p.text for p in line[1:])
-
-
-def _behind_ellipsis(line: list[Piece], font: Measure, width: float) -> list[Piece]:
-    """Drop pieces from the start until the ellipsis fits in front of the rest."""
-    rest = list(line)
-    while rest:
-        candidate = [Piece(ELLIPSIS, ""), *rest]
-        if font.getlength(_join(candidate)) <= width:
-            return candidate
-        rest.pop(0)
-    return [Piece(ELLIPSIS, "")]

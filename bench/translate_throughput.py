@@ -72,8 +72,13 @@ def run_stage(translator, texts: list[str], target: str) -> float:
     return elapsed
 
 
-def best_of(repeat: int, fn: Callable[[], float]) -> float:
-    return min(fn() for _ in range(repeat))
+def best_of(repeat: int, runs: dict[str, Callable[[], float]]) -> dict[str, float]:
+    """Each contender's best time; runs alternate, so a noisy neighbour hurts every side alike."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(repeat):
+        for name, fn in runs.items():
+            times[name].append(fn())
+    return {name: min(values) for name, values in times.items()}
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -122,9 +127,11 @@ def bench_bergamot(texts: list[str], args) -> dict:
     single = BergamotTranslator("en", "pt", threads=1)
     pooled.load()
     result = {"engine": "bergamot en->pt", "sentences": len(texts), "tokens": tokens}
-    result["direct_s"] = best_of(args.repeat, direct)
-    result["lt_s"] = best_of(args.repeat, lambda: run_stage(pooled, texts, "pt"))
-    result["lt_threads1_s"] = best_of(args.repeat, lambda: run_stage(single, texts, "pt"))
+    result |= best_of(args.repeat, {
+        "direct_s": direct,
+        "lt_s": lambda: run_stage(pooled, texts, "pt"),
+        "lt_threads1_s": lambda: run_stage(single, texts, "pt"),
+    })
     result["latency"] = live_latency(pooled, texts[: args.live], "pt", args.interval)
     result["direct_latency"] = [timed(lambda t=t: direct_engine.translate(t + " Again.")) for t in texts[: args.live]]
     return result
@@ -162,8 +169,7 @@ def bench_ct2(texts: list[str], args, pair: tuple[str, str] | None, path: Path, 
 
     tokens = sum(len(source_sp.encode(text)) for text in texts)
     result = {"engine": f"ct2 {label} {source}->{target}", "sentences": len(texts), "tokens": tokens}
-    result["direct_s"] = best_of(args.repeat, direct)
-    result["lt_s"] = best_of(args.repeat, lambda: run_stage(translator, texts, target))
+    result |= best_of(args.repeat, {"direct_s": direct, "lt_s": lambda: run_stage(translator, texts, target)})
     result["latency"] = live_latency(translator, texts[: args.live], target, args.interval)
     return result
 
@@ -199,7 +205,7 @@ def report(result: dict) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sentences", type=int, default=300)
-    parser.add_argument("--repeat", type=int, default=2, help="best of N runs for each side")
+    parser.add_argument("--repeat", type=int, default=3, help="best of N alternating runs for each side")
     parser.add_argument("--live", type=int, default=30, help="finals in the live-rate latency run")
     parser.add_argument("--interval", type=float, default=0.3, help="seconds between live finals")
     parser.add_argument("--threads", type=int, default=min(4, os.cpu_count() or 1))

@@ -91,25 +91,24 @@ def translate_events(
 
 
 def _batches(events: Iterable[AnyEvent], settings: TranslateSettings) -> Iterator[list[AnyEvent]]:
-    """Whatever is waiting (up to the batch size, waiting at most batch_wait for more)."""
-    prefetch = Prefetch(events, maxsize=settings.batch_size * _EVENTS_PER_SENTENCE)
+    """Whatever is waiting, up to the batch size, waiting at most batch_wait for more."""
+    most_events = settings.batch_size * _EVENTS_PER_SENTENCE
+    prefetch = Prefetch(events, maxsize=most_events)
     batch: list[AnyEvent] = []
     sentences = 0
     deadline = 0.0
     try:
         while True:
-            item = prefetch.get(None if not batch else max(0.0, deadline - time.monotonic()))
+            item = prefetch.get(max(0.0, deadline - time.monotonic()) if batch else None)
             if item is END:
                 break
             if item is not TIMEOUT:
-                if not batch:
-                    deadline = time.monotonic() + settings.batch_wait
+                deadline = deadline if batch else time.monotonic() + settings.batch_wait
                 batch.append(item)
                 sentences += isinstance(item, TranscriptEvent)
-                if sentences < settings.batch_size and len(batch) < settings.batch_size * _EVENTS_PER_SENTENCE:
-                    continue
-            yield batch
-            batch, sentences = [], 0
+            if item is TIMEOUT or sentences >= settings.batch_size or len(batch) >= most_events:
+                yield batch
+                batch, sentences = [], 0
     except Exception:
         # The reader failed (e.g. --on-bad fail): what came before the bad line still goes out.
         if batch:

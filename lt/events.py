@@ -12,6 +12,7 @@ so a newer producer can talk through an older stage.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import math
 import secrets
@@ -236,6 +237,7 @@ def _check_semantics(event: Event) -> None:
         raise EventError(f"{where}: field 'end' ({end}) is before 'start' ({start})")
 
 
+@functools.cache  # get_type_hints re-evaluates every annotation: most of the cost of parsing an event
 @typing.no_type_check
 def _hints(cls: type) -> dict[str, Any]:
     hints = typing.get_type_hints(cls)

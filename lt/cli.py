@@ -19,7 +19,7 @@ except ImportError:  # pragma: no cover - older typer on the real click
     from click.exceptions import ClickException, UsageError
 
 from lt import __version__
-from lt.commands import capture, db, overlay, schema, store, transcribe, translate
+from lt.commands import capture, db, export, overlay, replay, schema, search, sessions, status, store, transcribe, translate
 from lt.errors import ExitCode, LtError, Terminated, redact
 from lt.log import stderr_console
 
@@ -34,7 +34,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-for command_module in (capture, schema, transcribe, translate, overlay, store, db):
+for command_module in (capture, schema, transcribe, translate, overlay, store, db, sessions, status, replay, export, search):
     command_module.register(app)
 
 

@@ -29,6 +29,9 @@ class RecordingRenderer:
         self.shown.append({c.lang: c.text for _, c in captions})
         return self.compositor.render(background, captions, still)
 
+    def prepare(self, captions: tuple[tuple[int, Caption], ...]) -> None:
+        self.compositor.prepare(captions)
+
 
 class RecordingSink:
     def __init__(self):

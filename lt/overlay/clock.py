@@ -3,8 +3,9 @@
 - live: frames go out at a steady rate by the wall clock. Events are read on a
   thread (lt.background.Prefetch) and applied between frames, never more
   than until the next frame is due, so a burst of events cannot stall the
-  frame loop. A frame that could not be made in time is dropped, and the
-  next one is timed as if it had been made.
+  frame loop; new caption text is drawn while the loop waits for the next
+  frame, not when the frame is due. A frame that could not be made in time
+  is dropped, and the next one is timed as if it had been made.
 - events: frame times are the events' audio time (`start`), and frames are
   made as fast as possible, so a file or a replay becomes a video whose
   captions appear when the words were spoken.
@@ -34,6 +35,8 @@ class Frames(Protocol):
     def apply(self, event: AnyEvent, now: float, hold_until: float | None = None) -> None: ...
 
     def emit(self, index: int, t: float) -> None: ...
+
+    def prepare(self, now: float) -> None: ...
 
     def finished(self, t: float) -> bool: ...
 
@@ -68,9 +71,15 @@ def run_live(events: Iterable[AnyEvent], frames: Frames, fps: float) -> None:
 
 
 def _apply_until(feed: Prefetch, frames: Frames, due: float, start: float) -> bool:
-    """Apply whatever arrives until the frame is due; True once the input has ended."""
+    """Apply whatever arrives until the frame is due; True once the input has ended.
+
+    A burst is applied in full before anything is drawn, so captions replaced
+    within the burst are never drawn at all."""
     while True:
-        item = feed.get(timeout=max(0.0, due - time.monotonic()))
+        item = feed.get(timeout=0)
+        if item is TIMEOUT:
+            frames.prepare(time.monotonic() - start)
+            item = feed.get(timeout=max(0.0, due - time.monotonic()))
         if item is TIMEOUT:
             return False
         if item is END:

@@ -49,6 +49,9 @@ class Layer:
 class FrameRenderer(Protocol):
     def render(self, background: np.ndarray, captions: tuple[tuple[int, Caption], ...], still: bool) -> np.ndarray: ...
 
+    def prepare(self, captions: tuple[tuple[int, Caption], ...]) -> None:
+        """Get ready to draw these captions; called while the frame loop waits, so frames stay cheap."""
+
 
 def caption_text(caption: Caption) -> str:
     return f"{caption.speaker}: {caption.text}" if caption.speaker else caption.text
@@ -60,7 +63,7 @@ def caption_colour(slot: int, final: bool) -> tuple[int, int, int]:
 
 
 def draw_masks(lines: list[str], geometry: Geometry, style: Style) -> tuple[np.ndarray, np.ndarray]:
-    """Coverage (0..1) of the glyphs, and of whatever sits behind them (outline or box)."""
+    """Coverage (uint8) of the glyphs, and of whatever sits behind them (outline or box)."""
     from PIL import Image, ImageDraw
 
     font = load_font(style.font, geometry.font_px)
@@ -80,22 +83,23 @@ def draw_masks(lines: list[str], geometry: Geometry, style: Style) -> tuple[np.n
             draw_behind.rectangle((left - pad, top - (pad if i == 0 else 0), right + pad, top + geometry.line_px + pad), fill=round(255 * BOX_OPACITY))
         else:
             draw_behind.text((x, y), line, font=font, fill=255, anchor="lm", stroke_width=geometry.outline_px, stroke_fill=255)
-    return np.asarray(glyphs, dtype=np.float32) / 255, np.asarray(behind, dtype=np.float32) / 255
+    return np.asarray(glyphs), np.asarray(behind)
 
 
 def make_layer(caption: Caption, slot: int, geometry: Geometry, style: Style) -> Layer:
     font = load_font(style.font, geometry.font_px)
     lines = wrap(caption_text(caption), font, geometry.text_width, style.max_lines)
     glyphs, behind = draw_masks(lines, geometry, style)
-    # Glyphs over a black outline/box: colour comes only from the glyphs, opacity from both.
-    coverage = 1 - (1 - glyphs) * (1 - behind)
-    colour = np.asarray(caption_colour(slot, caption.final), dtype=np.float32)
-    premultiplied = glyphs[..., None] * colour * 256
-    cols = np.flatnonzero(coverage.max(axis=0) > 0)
+    cols = np.flatnonzero(behind.any(axis=0) | glyphs.any(axis=0))
     lo, hi = (int(cols[0]), int(cols[-1]) + 1) if cols.size else (0, 1)
-    x = (geometry.width - coverage.shape[1]) // 2 + lo
-    keep = np.rint(256 - coverage[:, lo:hi, None] * 256).astype(np.uint16)
-    return Layer(np.rint(premultiplied[:, lo:hi]).astype(np.uint16), keep, max(0, x))
+    g = glyphs[:, lo:hi].astype(np.uint32)
+    b = behind[:, lo:hi].astype(np.uint32)
+    # Glyphs over a black outline/box: colour comes only from the glyphs, opacity from both,
+    # so what shows through is (1 - g)(1 - b) of the background, in 256ths.
+    keep = ((255 - g) * (255 - b) * 256 + 32512) // 65025
+    colour = (g[..., None] * np.asarray(caption_colour(slot, caption.final), dtype=np.uint32) * 256 + 127) // 255
+    x = (geometry.width - glyphs.shape[1]) // 2 + lo
+    return Layer(colour.astype(np.uint16), keep[..., None].astype(np.uint16), max(0, x))
 
 
 class Compositor:
@@ -123,6 +127,10 @@ class Compositor:
             y -= self.geometry.block_gap
         self._last = (background, key, frame)
         return frame
+
+    def prepare(self, captions: tuple[tuple[int, Caption], ...]) -> None:
+        for slot, caption in captions:
+            self._layer(slot, caption)
 
     def _layer(self, slot: int, caption: Caption) -> Layer:
         key = (slot, caption.look)

@@ -77,6 +77,7 @@ class FrameLoop:
         self.board = CaptionBoard(settings.timing, settings.langs)
         self.stats = stats
         self._awaiting_frame: list[Caption] = []
+        self._changed = False
         self._reported = (time.perf_counter(), 0)
 
     def apply(self, event: AnyEvent, now: float, hold_until: float | None = None) -> None:
@@ -84,6 +85,7 @@ class FrameLoop:
         if caption is None:
             return
         self.stats.captions += 1
+        self._changed = True
         if caption.final:
             self._awaiting_frame.append(caption)
 
@@ -97,6 +99,11 @@ class FrameLoop:
         self.stats.seconds = (index + 1) / self.settings.fps
         self._trace_shown(captions)
         self._report()
+
+    def prepare(self, now: float) -> None:
+        if self._changed:
+            self._changed = False
+            self.renderer.prepare(self.board.visible(now))
 
     def finished(self, t: float) -> bool:
         return self.stats.frames > 0 and t >= self.board.clear_at() and t >= self.settings.until

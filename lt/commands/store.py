@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from lt.log import setup_logging
+from lt.ndjson import OnBad
+from lt.options import Database, OnBadLine, Quiet, Verbose, verbosity
+
+log = logging.getLogger("lt.store")
+
+
+def store(
+    tee: Annotated[bool, typer.Option("--tee", help="Write each event on stdout once it is committed, with t.store = commit time.")] = False,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, envvar="LT_STORE_BATCH_SIZE", help="Commit when this many events wait.")] = 500,
+    flush_ms: Annotated[float, typer.Option("--flush-ms", min=0, envvar="LT_STORE_FLUSH_MS", help="Commit when the oldest waiting event is this old.")] = 100.0,
+    retry_for: Annotated[float, typer.Option("--retry-for", min=0, envvar="LT_STORE_RETRY_FOR", help="Seconds to keep retrying an unavailable database before spilling to a file.")] = 120.0,
+    buffer: Annotated[int, typer.Option("--buffer", min=1, help="Events held while the database is unavailable; when full, stdin is not read.")] = 10_000,
+    max_rate: Annotated[Optional[float], typer.Option("--max-rate", min=0.001, help="At most this many events a second (token bucket).")] = None,
+    audio_bytes: Annotated[bool, typer.Option("--audio-bytes", help="Store the bytes of audio events that carry them, not only their metadata.")] = False,
+    db: Database = None,
+    on_bad: OnBadLine = OnBad.emit,
+    verbose: Verbose = 0,
+    quiet: Quiet = False,
+) -> int:
+    """Store events from stdin in PostgreSQL, in batches, idempotently.
+
+    With no --db and no LT_DATABASE_URL an embedded PostgreSQL under LT_HOME
+    is started. Re-running the same input stores nothing twice. Bad lines and
+    events the database rejects go to the dead_letters table (exit code 3),
+    unless --on-bad fail. If the database stays away longer than --retry-for,
+    what was read but not stored is spilled to a file named on stderr (exit 4).
+
+    Examples:
+
+      lt capture talk.wav | lt transcribe | lt store
+
+      lt capture mic | lt transcribe | lt translate --to es | lt store --tee | lt overlay
+
+      lt store < ~/.local/share/lt/spill/store-20261122T101500-4242.ndjson
+    """
+    from lt.db.connect import resolve
+    from lt.db.store import Store, StoreSettings, StoreStats
+    from lt.errors import ExitCode
+    from lt.ndjson import EventWriter, read_lines
+
+    setup_logging(verbosity(verbose, quiet))
+    settings = StoreSettings(
+        batch_size=batch_size, flush_ms=flush_ms, retry_for=retry_for, buffer_events=buffer,
+        max_rate=max_rate, audio_bytes=audio_bytes, fail_on_bad=on_bad is OnBad.fail,
+    )
+    target = resolve(db)
+    log.debug("storing into %s", target.masked())
+    stats = StoreStats()
+    runner = Store(target, settings, stats)
+    out = EventWriter() if tee else None
+    try:
+        for event in runner.run(read_lines(sys.stdin.buffer)):
+            if out is not None:
+                out.write(event)
+    finally:
+        try:
+            runner.finish()
+        finally:
+            log.info(stats.summary(runner.gate))
+    return ExitCode.REJECTED_INPUT if stats.dead_letters else ExitCode.OK
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(store)

@@ -1,0 +1,312 @@
+"""The store stage: events in, committed events out, nothing acknowledged ever lost.
+
+Input lines are read on a thread into a bounded buffer and written in
+batches, one transaction each, when `batch_size` events are waiting or the
+oldest has waited `flush_ms`. An event is acknowledged (counted, and yielded
+for `--tee` with `t.store` = commit time) only after its batch committed.
+
+When the server goes away the batch stays in the buffer and is retried with
+exponential backoff and jitter; reading goes on until the buffer is full,
+then stops, so the pipe pushes back on the stage before. After `retry_for`
+seconds without success everything read but not committed goes to a spill
+file (NDJSON, replay it with `lt store < FILE`) and the stage fails with
+ExitCode.UNAVAILABLE.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import os
+import random
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lt.background import END, TIMEOUT, Prefetch
+from lt.db.connect import Target
+from lt.db.rows import Item, Rejected, Stored, item_from_line
+from lt.db.writer import BatchWriter, TransactionGate, Unavailable, WriterSettings, shared_gate
+from lt.errors import ExitCode, LtError
+from lt.events import AnyEvent, Event, UnknownEvent
+from lt.home import lt_home
+from lt.ndjson import Line
+from lt.ratelimit import TokenBucket
+
+log = logging.getLogger("lt.store")
+
+BACKOFF_FIRST_S = 0.05
+BACKOFF_MAX_S = 2.0
+READ_AHEAD_LINES = 64
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    batch_size: int = 500
+    flush_ms: float = 100.0
+    retry_for: float = 120.0
+    buffer_events: int = 10_000
+    buffer_bytes: int = 64 << 20
+    max_rate: float | None = None
+    max_transactions: int = 4
+    audio_bytes: bool = False
+    fail_on_bad: bool = False
+    source: str = "stdin"
+    report_every_s: float = 2.0
+
+
+@dataclass
+class StoreStats:
+    read: int = 0
+    stored: int = 0
+    new: int = 0
+    dead_letters: int = 0
+    transactions: int = 0
+    retries: int = 0
+    unavailable_s: float = 0.0
+    max_queue: int = 0
+    full_waits: int = 0
+    rate_waits: int = 0
+    rate_wait_s: float = 0.0
+    spilled: int = 0
+    spill_path: Path | None = None
+    commit_ms: deque = field(default_factory=lambda: deque(maxlen=10_000))
+
+    def commit_percentile(self, q: float) -> float | None:
+        if not self.commit_ms:
+            return None
+        ordered = sorted(self.commit_ms)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    def summary(self, gate: TransactionGate) -> str:
+        p50, p99 = self.commit_percentile(0.5), self.commit_percentile(0.99)
+        latency = f"commit p50 {p50:.1f} ms, p99 {p99:.1f} ms" if p50 is not None else "no commits"
+        parts = [
+            f"stored {self.stored} events ({self.new} new, {self.stored - self.new} already stored) "
+            f"in {self.transactions} transactions",
+            f"{self.dead_letters} dead letters",
+            latency,
+            f"queue max {self.max_queue} (full {self.full_waits} times)",
+            f"{self.retries} retries ({self.unavailable_s:.1f} s unavailable)",
+            f"rate waits {self.rate_waits} ({self.rate_wait_s:.1f} s)",
+            f"transaction waits {gate.waits}",
+        ]
+        if self.spilled:
+            parts.append(f"{self.spilled} spilled to {self.spill_path}")
+        return "; ".join(parts)
+
+
+class Store:
+    """Use as `for event in store.run(lines): ...` then, always, `store.finish()`."""
+
+    def __init__(self, target: Target, settings: StoreSettings, stats: StoreStats, gate: TransactionGate | None = None):
+        self.settings = settings
+        self.stats = stats
+        self.gate = gate or shared_gate(settings.max_transactions)
+        self.writer = BatchWriter(target, WriterSettings(settings.source, settings.fail_on_bad), self.gate)
+        self.buffer: deque[tuple[float, Item]] = deque()
+        self.buffered_bytes = 0
+        self.reader: Prefetch | None = None
+        self.last_session: str | None = None
+        self.outage_since: float | None = None
+        self.attempts = 0
+        self.next_try = 0.0
+        self.next_report = time.monotonic() + settings.report_every_s
+        self.failed: LtError | None = None
+        self.broken = False
+
+    def run(self, lines: Iterable[Line]) -> Iterator[AnyEvent]:
+        """Committed events, in input order, each stamped with t.store = its commit time."""
+        self.reader = Prefetch(lines, maxsize=READ_AHEAD_LINES)
+        bucket = TokenBucket(self.settings.max_rate) if self.settings.max_rate else None
+        done = False
+        while not done or self.buffer:
+            now = time.monotonic()
+            if self._flush_due(now, done):
+                yield from self._flush()
+                continue
+            wait = self._wait(now)
+            if done or self._full():
+                self.stats.full_waits += not done
+                time.sleep(wait if wait is not None else BACKOFF_FIRST_S)
+                continue
+            if bucket is not None and (token_wait := bucket.wait_time()) > 0:
+                pause = token_wait if wait is None else min(token_wait, wait)
+                self.stats.rate_waits += 1
+                self.stats.rate_wait_s += pause
+                time.sleep(pause)
+                continue
+            line = self.reader.get(timeout=wait)
+            if line is END:
+                done = True
+            elif line is not TIMEOUT:
+                if bucket is not None:
+                    bucket.take()
+                done = self._accept(line)
+            self._report(now)
+        if self.failed is not None:
+            raise self.failed
+
+    def finish(self) -> None:
+        """Commit whatever was read and not yet committed (after an interrupt too), then close."""
+        try:
+            if self.broken:
+                return
+            self._take_read_ahead()
+            self.writer.reset_if_unsure()
+            while self.buffer:
+                if self.outage_since is not None:
+                    time.sleep(max(0.0, self.next_try - time.monotonic()))
+                for _ in self._flush():
+                    pass
+        finally:
+            self.writer.close()
+
+    def _accept(self, line: Line) -> bool:
+        """Buffer one line; True when it ends the input (--on-bad fail)."""
+        item = item_from_line(line, last_session=self.last_session, audio_bytes=self.settings.audio_bytes)
+        self.stats.read += 1
+        if isinstance(item, Rejected) and self.settings.fail_on_bad:
+            self.failed = LtError(
+                f"input line {item.line}: {item.error}",
+                hint="fix the input, or drop --on-bad fail to dead-letter bad lines and go on",
+                code=ExitCode.REJECTED_INPUT,
+            )
+            return True
+        if isinstance(item, Stored):
+            self.last_session = item.event.session
+        else:
+            log.warning("input line %d: %s (to dead letters)", item.line, item.error)
+        self.buffer.append((time.monotonic(), item))
+        self.buffered_bytes += item.size
+        self.stats.max_queue = max(self.stats.max_queue, len(self.buffer))
+        return False
+
+    def _take_read_ahead(self) -> None:
+        """Lines already read from stdin are part of what must be committed or spilled."""
+        while self.reader is not None and self.failed is None:
+            line = self.reader.get(timeout=0)
+            if line is END or line is TIMEOUT or self._accept(line):
+                return
+
+    def _full(self) -> bool:
+        return len(self.buffer) >= self.settings.buffer_events or self.buffered_bytes >= self.settings.buffer_bytes
+
+    def _flush_due(self, now: float, done: bool) -> bool:
+        if not self.buffer:
+            return False
+        if self.outage_since is not None:
+            return now >= self.next_try
+        return (
+            done
+            or self._full()
+            or len(self.buffer) >= self.settings.batch_size
+            or now - self.buffer[0][0] >= self.settings.flush_ms / 1000
+        )
+
+    def _wait(self, now: float) -> float | None:
+        """How long to wait for input before there is something else to do; None: nothing else."""
+        if not self.buffer:
+            return None
+        due = self.next_try if self.outage_since is not None else self.buffer[0][0] + self.settings.flush_ms / 1000
+        return max(0.0, due - now)
+
+    def _flush(self) -> Iterator[AnyEvent]:
+        batch = [item for _, item in itertools.islice(self.buffer, self.settings.batch_size)]
+        began = time.monotonic()
+        try:
+            result = self.writer.write(batch)
+        except Unavailable as exc:
+            self._unavailable(str(exc))
+            return
+        except LtError:
+            self.broken = True
+            raise
+        committed = time.time()
+        self._available()
+        self.stats.commit_ms.append((time.monotonic() - began) * 1000)
+        for _ in batch:
+            _, item = self.buffer.popleft()
+            self.buffered_bytes -= item.size
+        refused = {id(item) for item in result.refused}
+        stored = [item.event for item in batch if isinstance(item, Stored) and id(item) not in refused]
+        self.stats.stored += len(stored)
+        self.stats.new += result.new
+        self.stats.dead_letters += result.dead_letters
+        self.stats.transactions += result.transactions
+        log.debug("committed %d events (%d new) in %.1f ms", len(stored), result.new, self.stats.commit_ms[-1])
+        for event in stored:
+            yield stamped(event, committed)
+
+    def _unavailable(self, reason: str) -> None:
+        now = time.monotonic()
+        if self.outage_since is None:
+            self.outage_since = now
+            log.warning("database unavailable (%s); retrying for up to %g s", reason, self.settings.retry_for)
+        self.stats.retries += 1
+        if now - self.outage_since >= self.settings.retry_for:
+            self.stats.unavailable_s += now - self.outage_since
+            self._give_up(reason)
+        delay = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2**self.attempts)
+        self.attempts += 1
+        self.next_try = now + random.uniform(delay / 2, delay)
+        log.debug("retry %d in %.2f s: %s", self.attempts, self.next_try - now, reason)
+
+    def _available(self) -> None:
+        if self.outage_since is not None:
+            down = time.monotonic() - self.outage_since
+            self.stats.unavailable_s += down
+            log.warning("database back after %.1f s (%d retries so far)", down, self.stats.retries)
+        self.outage_since = None
+        self.attempts = 0
+
+    def _give_up(self, reason: str) -> None:
+        self.broken = True
+        self._take_read_ahead()
+        path = spill([item for _, item in self.buffer])
+        self.stats.spilled = len(self.buffer)
+        self.stats.spill_path = path
+        self.buffer.clear()
+        self.buffered_bytes = 0
+        raise LtError(
+            f"the database stayed unavailable for {self.settings.retry_for:g} s ({reason}); "
+            f"{self.stats.spilled} events not stored were written to {path}",
+            hint=f"when the database is back: lt store < {path}",
+            code=ExitCode.UNAVAILABLE,
+        )
+
+    def _report(self, now: float) -> None:
+        if now < self.next_report or not log.isEnabledFor(logging.DEBUG):
+            return
+        self.next_report = now + self.settings.report_every_s
+        p50 = self.stats.commit_percentile(0.5)
+        log.debug(
+            "queue %d (%d bytes, %d read ahead); stored %d; commit p50 %s; rate waits %d; transaction waits %d",
+            len(self.buffer), self.buffered_bytes, self.reader.pending() if self.reader else 0,
+            self.stats.stored, "-" if p50 is None else f"{p50:.1f} ms", self.stats.rate_waits, self.gate.waits,
+        )
+
+
+def stamped(event: AnyEvent, when: float) -> AnyEvent:
+    if isinstance(event, Event):
+        return event.stamped("store", when)
+    stamps = event.data.get("t")
+    return UnknownEvent({**event.data, "t": {**(stamps if isinstance(stamps, dict) else {}), "store": when}})
+
+
+def spill(items: list[Item]) -> Path:
+    """Write `items` as NDJSON that `lt store` accepts again; bad lines go back as they came."""
+    folder = lt_home() / "spill"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    path = folder / f"store-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.ndjson"
+    with open(path, "w", encoding="utf-8", opener=lambda p, flags: os.open(p, flags, 0o600)) as out:
+        for item in items:
+            if isinstance(item, Stored):
+                out.write(json.dumps(item.event.to_dict(), ensure_ascii=False, separators=(",", ":")))
+            else:
+                out.write(item.raw)
+            out.write("\n")
+    return path

@@ -90,6 +90,7 @@ def test_multilingual_model_gets_language_tokens_and_a_target_prefix(multilingua
 
 def test_target_prefix_reaches_the_decoder_and_is_stripped(multilingual):
     import ctranslate2
+    import sentencepiece
 
     out = multilingual.translate(["The budget."], "en", "pt")
     tokens, prefix = multilingual.tokenize("The budget.", "en", "pt")
@@ -98,7 +99,8 @@ def test_target_prefix_reaches_the_decoder_and_is_stripped(multilingual):
         [tokens], target_prefix=[prefix], beam_size=2, max_decoding_length=2 * len(tokens) + 16
     )[0].hypotheses[0]
     assert hypothesis[0] == "__pt__"
-    assert out == [multilingual._target_sp.decode_pieces(hypothesis[1:])]
+    target_sp = sentencepiece.SentencePieceProcessor(model_file=str(multilingual.info.target_spm))
+    assert out == [target_sp.decode_pieces(hypothesis[1:])]
     assert "__pt__" not in out[0]
 
 

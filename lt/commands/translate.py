@@ -52,7 +52,7 @@ def translate(
     beam: Annotated[int, typer.Option("--beam", min=1, help="Beam size for CTranslate2 models.")] = 2,
     device: ComputeDevice = "auto",
     compute_type: ComputeType = "auto",
-    threads: Annotated[int, typer.Option("--threads", min=0, help="CPU threads per engine (0 = a sensible default).")] = 0,
+    threads: Annotated[int, typer.Option("--threads", min=0, help="CPU threads per engine (0 = half the cores, at most 4).")] = 0,
     on_bad: OnBadLine = OnBad.emit,
     verbose: Verbose = 0,
     quiet: Quiet = False,

@@ -8,11 +8,12 @@ releases the GIL while it computes, so a batch runs on a small thread pool.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
+
+from lt.mt.engine import default_threads
 
 PAIRS = (("en", "pt"), ("pt", "en"))
 
@@ -57,7 +58,7 @@ class BergamotTranslator:
         self.pair = (source, target)
         self.direction = f"{source}-{target}"
         self.model = model_name(source, target)
-        self.threads = threads or min(4, os.cpu_count() or 1)
+        self.threads = threads or default_threads()
         self._pool: ThreadPoolExecutor | None = None
 
     def supports(self, source: str, target: str) -> bool:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lt.errors import LtError
+from lt.mt.engine import default_threads
 from lt.mt.languages import NAMES, m2m100_token, nllb_token
 
 log = logging.getLogger("lt.translate")
@@ -162,7 +163,7 @@ class Ct2Translator:
         try:
             self._translator = ctranslate2.Translator(
                 str(self.info.path), device=s.device, compute_type=s.compute_type,
-                intra_threads=s.threads, inter_threads=1,
+                intra_threads=s.threads or default_threads(), inter_threads=1,
             )
             self._source_sp = sentencepiece.SentencePieceProcessor(model_file=str(self.info.source_spm))
             self._target_sp = sentencepiece.SentencePieceProcessor(model_file=str(self.info.target_spm))

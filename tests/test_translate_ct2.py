@@ -202,6 +202,11 @@ def test_models_directory_listing(tiny_models, tmp_path):
     assert [(r["name"], r["source"]) for r in option_rows if r["source"] == "--model"] == [("de-es", "--model")]
 
 
+def test_models_directory_from_the_environment(tiny_models, monkeypatch):
+    monkeypatch.setenv("LT_TRANSLATE_MODELS", str(tiny_models))
+    assert {r["name"] for r in local_models() if r["source"] == "models dir"} == {"en-es", "m2m-tiny"}
+
+
 def test_inspection_errors_are_one_line_with_a_hint(tmp_path, tiny_models):
     with pytest.raises(LtError, match="no such model directory") as missing:
         inspect_model(tmp_path / "nope", ("en", "es"))

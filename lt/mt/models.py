@@ -1,7 +1,7 @@
 """Where translation models come from: the bundled engine, `--model`, and the models directory.
 
-The models directory is `LT_HOME/models/translate/` (or `--models-dir`). Each
-subdirectory is one CTranslate2 model:
+The models directory is `LT_HOME/models/translate/` (or `LT_TRANSLATE_MODELS`,
+or `--models-dir`). Each subdirectory is one CTranslate2 model:
 
 - `<src>-<tgt>/` (e.g. `en-es/`): a one-pair OPUS-MT/Marian model;
 - any other name (e.g. `m2m100_418M/`, `nllb-200-distilled-600M/`): a
@@ -10,7 +10,7 @@ subdirectory is one CTranslate2 model:
 
 from __future__ import annotations
 
-import logging
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,13 +22,12 @@ from lt.mt import bergamot
 from lt.mt.ct2 import Ct2Model, inspect_model
 from lt.mt.languages import check_code
 
-log = logging.getLogger("lt.translate")
-
 _PAIR_NAME = re.compile(r"^([a-z]{2,3})-([a-z]{2,3})$")
 
 
 def default_models_dir() -> Path:
-    return lt_home() / "models" / "translate"
+    configured = os.environ.get("LT_TRANSLATE_MODELS")
+    return Path(configured).expanduser() if configured else lt_home() / "models" / "translate"
 
 
 @dataclass(frozen=True)

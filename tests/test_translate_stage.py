@@ -234,3 +234,9 @@ def test_prepare_loads_routes_and_fails_on_a_missing_pair():
     assert engine.loaded
     with pytest.raises(LtError, match="en->de"):
         router.prepare("en", ("de",))
+
+
+def test_warm_loads_only_models_that_can_produce_a_target():
+    to_pt, to_de = FakeTranslator([("en", "pt")]), FakeTranslator([("en", "de")])
+    Router([to_pt, to_de]).warm(("pt", "es"))
+    assert to_pt.loaded and not to_de.loaded

@@ -94,6 +94,8 @@ def translate(
     ))
     if source_lang:
         router.prepare(source_lang, targets)
+    else:
+        router.warm(targets)
     read_stats, stats, cache = ReadStats(), TranslateStats(), TranslationCache(cache_size)
     events = read_events(sys.stdin.buffer, stage="translate", on_bad=on_bad, stats=read_stats)
     try:

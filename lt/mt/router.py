@@ -17,6 +17,7 @@ from lt.errors import LtError, missing_extra
 from lt.mt import bergamot
 from lt.mt.ct2 import Ct2Settings, Ct2Translator
 from lt.mt.engine import Translator
+from lt.mt.languages import NAMES
 from lt.mt.models import default_models_dir, directory_models, option_models
 
 log = logging.getLogger("lt.translate")
@@ -95,6 +96,17 @@ class Router:
             if translator is None:
                 raise LtError(self.needed(source, target), hint="see docs/translate.md for how to get a model")
             translator.load()
+
+
+    def warm(self, targets: Sequence[str]) -> None:
+        """With the source unknown, loads now every model that can produce a target, so the
+        first final is not slowed by loading; a model that fails is reported per segment later."""
+        for translator in self.translators:
+            if any(translator.supports(source, target) for target in targets for source in NAMES):
+                try:
+                    translator.load()
+                except LtError as exc:
+                    log.warning("%s", exc.message)
 
 
 def build_router(settings: RouterSettings) -> Router:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 ENV_URL = "LT_DATABASE_URL"
 CONNECT_TIMEOUT_S = 10
+START_ATTEMPTS = 3
 
 log = logging.getLogger("lt.db")
 
@@ -79,17 +80,24 @@ def start_embedded(path: Path) -> str:
     server that another may still be using.
     """
     pgserver = _pgserver()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            server = pgserver.get_server(path, cleanup_mode=None)
-            return server.get_uri()
-    except Exception as exc:
-        raise LtError(
-            f"could not start the embedded PostgreSQL in {path}: {exc}",
-            hint=f"see its log in {path / 'log'}, or point --db / {ENV_URL} at a running server",
-            code=ExitCode.UNAVAILABLE,
-        ) from None
+    for attempt in range(1, START_ATTEMPTS + 1):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return pgserver.get_server(path, cleanup_mode=None).get_uri()
+        except Exception as exc:
+            # As root, pgserver runs postgres as its own user and opens the parent directories
+            # to it, but another program can close them again before pg_ctl runs (pytest does,
+            # on /tmp/pytest-of-root, whenever a test run starts); a new try opens them again.
+            pgserver.PostgresServer._instances.pop(path.resolve(), None)
+            if attempt == START_ATTEMPTS:
+                raise LtError(
+                    f"could not start the embedded PostgreSQL in {path}: {exc or type(exc).__name__}",
+                    hint=f"see its log in {path / 'log'}, or point --db / {ENV_URL} at a running server",
+                    code=ExitCode.UNAVAILABLE,
+                ) from None
+            log.debug("starting the embedded PostgreSQL failed (%s); trying again", exc)
+    raise AssertionError("unreachable")
 
 
 def stop_embedded(path: Path) -> bool:
@@ -97,10 +105,18 @@ def stop_embedded(path: Path) -> bool:
     pgserver = _pgserver()
     if not (path / "postmaster.pid").exists():
         return False
-    # As root, pgserver runs postgres as its own unprivileged user, which pg_ctl must run as too.
-    user = "pgserver" if os.name == "posix" and os.geteuid() == 0 else None
-    pgserver.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=path, user=user)
+    pgserver.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=path, user=_server_user(path))
     return True
+
+
+def _server_user(path: Path) -> str | None:
+    """As root, pgserver runs postgres as its own unprivileged user, which pg_ctl must run as too."""
+    if os.name != "posix" or os.geteuid() != 0:
+        return None
+    from pgserver.utils import ensure_prefix_permissions
+
+    ensure_prefix_permissions(path)
+    return "pgserver"
 
 
 def open_connection(target: Target, *, connect_timeout: float = CONNECT_TIMEOUT_S) -> psycopg.Connection:

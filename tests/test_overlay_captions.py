@@ -95,6 +95,12 @@ def test_long_text_keeps_two_lines_ending_with_the_newest_words():
     assert lines[1].endswith("the very end")
 
 
+def test_a_huge_caption_is_cut_to_its_end_quickly():
+    font = load_font(None, 36)
+    lines = wrap("blah " * 200_000 + "final words", font, 1000)
+    assert len(lines) == 2 and lines[0].startswith(ELLIPSIS + " blah") and lines[1].endswith("blah final words")
+
+
 def test_short_text_is_one_line_and_words_are_never_split():
     font = load_font(None, 36)
     assert wrap("Good morning.", font, 1000) == ["Good morning."]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
@@ -150,24 +151,39 @@ def test_image_background_is_fitted_to_the_frame(tmp_path):
     assert picture.shape == (240, 320, 3) and tuple(picture[120, 160]) == (10, 120, 200)
 
 
-def test_video_background_follows_the_clock_and_loops(tmp_path):
+def _red_then_blue(path, frames=10):
     import av
 
-    path = tmp_path / "bg.mp4"
     with av.open(str(path), "w") as out:
         stream = out.add_stream("libx264", rate=10)
         stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
-        for i in range(10):  # one second: red for half, then blue
-            colour = (255, 0, 0) if i < 5 else (0, 0, 255)
+        for i in range(frames):  # red for the first half, then blue
+            colour = (255, 0, 0) if i < frames // 2 else (0, 0, 255)
             frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), colour, np.uint8), format="rgb24")
             for packet in stream.encode(frame):
                 out.mux(packet)
         for packet in stream.encode(None):
             out.mux(packet)
-    background = open_background(str(path), (32, 24))
+
+
+def test_video_background_follows_the_clock_and_loops(tmp_path):
+    _red_then_blue(tmp_path / "bg.mp4")
+    background = open_background(str(tmp_path / "bg.mp4"), (32, 24))
     reds = [background.frame_at(t)[12, 16, 0] > 200 for t in (0.0, 0.2, 0.7, 0.9, 1.1, 1.7, 5.2)]
     background.close()
     assert reds == [True, True, False, False, True, False, True]
+
+
+def test_a_stream_background_shows_its_newest_picture(tmp_path):
+    _red_then_blue(tmp_path / "stream.mp4")
+    background = open_background((tmp_path / "stream.mp4").as_uri(), (32, 24))
+    assert not background.still
+    deadline = time.monotonic() + 10
+    while background.frame_at(0)[12, 16, 2] < 200 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    picture = background.frame_at(0)
+    background.close()
+    assert picture.shape == (24, 32, 3) and picture[12, 16, 2] > 200  # it read through to the blue end
 
 
 def test_unknown_background_is_a_clear_error():

@@ -23,6 +23,8 @@ log = logging.getLogger("lt.overlay")
 
 
 class Measure(Protocol):
+    size: float
+
     def getlength(self, text: str) -> float: ...
 
 
@@ -110,9 +112,14 @@ def load_font(path: str | None, size: int):
 
 def wrap(text: str, font: Measure, width: float, max_lines: int = 2) -> list[str]:
     """At most `max_lines` lines no wider than `width`; overflow drops the start behind an ellipsis."""
+    # Only the end can be shown, so a huge text is cut first: no glyph is narrower than 0.15 em.
+    limit = max_lines * int(width / (0.15 * font.size) + 1)
+    cut = len(text) > limit
+    if cut:
+        text = text[-limit:].split(" ", 1)[-1]
     pieces = _pieces(text, font, width)
     lines = _fill(pieces, font, width)
-    if len(lines) <= max_lines:
+    if len(lines) <= max_lines and not cut:
         return [_join(line) for line in lines]
     # Too long: fill from the end, so the newest words make full lines at the bottom.
     kept: list[list[Piece]] = []
@@ -121,7 +128,7 @@ def wrap(text: str, font: Measure, width: float, max_lines: int = 2) -> list[str
         line, rest = _tail(rest, font, width)
         kept.insert(0, line)
     top, rest = _tail(rest, font, width)
-    if rest:
+    if rest or cut:
         top, _ = _tail(top, font, width, lead=Piece(ELLIPSIS, ""))
     return [_join(line) for line in [top, *kept]]
 

@@ -149,6 +149,7 @@ def blend(frame: np.ndarray, layer: Layer, y: int) -> None:
     h, w = layer.keep.shape[:2]
     w = min(w, frame.shape[1] - layer.x)
     region = frame[y : y + h, layer.x : layer.x + w]
-    mixed = region * layer.keep[:, :w]
+    mixed = np.multiply(region, layer.keep[:, :w], dtype=np.uint16)
     mixed += layer.colour[:, :w]
-    region[...] = mixed >> 8
+    mixed >>= 8
+    np.copyto(region, mixed, casting="unsafe")

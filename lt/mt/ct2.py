@@ -205,9 +205,10 @@ class Ct2Translator:
         ]
 
     def _detokenize(self, tokens: list[str], prefix: list[str] | None, bound: int) -> str:
+        tokens = tokens[:bound]  # the decoder counts the prefix in its bound too
         if prefix and tokens[: len(prefix)] == prefix:
             tokens = tokens[len(prefix):]
-        return self._target_sp.decode_pieces(tokens[:bound])
+        return self._target_sp.decode_pieces(tokens)
 
 
 def _output_bound(source_tokens: list[str]) -> int:

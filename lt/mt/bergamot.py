@@ -65,8 +65,8 @@ class BergamotTranslator:
         return (source, target) == self.pair
 
     def load(self) -> None:
-        engine = _shared_engine()
-        engine.translate("Hello.", self.direction)
+        # The package reads a direction's model on its first sentence; one short one does it now.
+        _shared_engine().translate("Hello.", self.direction)
 
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
         engine = _shared_engine()

@@ -97,7 +97,6 @@ class Router:
                 raise LtError(self.needed(source, target), hint="see docs/translate.md for how to get a model")
             translator.load()
 
-
     def warm(self, targets: Sequence[str]) -> None:
         """With the source unknown, loads now every model that can produce a target, so the
         first final is not slowed by loading; a model that fails is reported per segment later."""

@@ -11,7 +11,7 @@ import json
 import uuid
 
 from conftest import DATA, lt
-from lt.events import event_id
+from lt.events import event_id, from_dict
 
 RECORDED = DATA / "meeting-stream.ndjson"
 
@@ -39,18 +39,23 @@ def store(events: list[dict], *args: str) -> None:
 
 
 def final(session: str, seg: int, text: str, *, start: float | None, end: float | None, lang: str | None = "en", **extra) -> dict:
-    return {
+    """A final transcript in the form the stages write it (every field present)."""
+    return as_written({
         "v": 1, "type": "transcript", "session": session, "id": event_id(session, "transcript", seg), "seg": seg,
         "rev": 0, "start": start, "end": end, "text": text, "lang": lang, "final": True, "t": {}, **extra,
-    }
+    })
 
 
 def translation(session: str, seg: int, text: str, *, lang: str, start: float | None, end: float | None, model: str = "m1") -> dict:
-    return {
+    return as_written({
         "v": 1, "type": "translation", "session": session, "id": event_id(session, "translation", seg, lang, model),
         "seg": seg, "source_lang": "en", "target_lang": lang, "text": text, "source_text": "", "engine": "test",
         "model": model, "final": True, "start": start, "end": end, "t": {},
-    }
+    })
+
+
+def as_written(event: dict) -> dict:
+    return from_dict(event).to_dict()
 
 
 def json_lines(stdout: bytes) -> list[dict]:

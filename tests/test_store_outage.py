@@ -1,0 +1,103 @@
+"""The database going away mid-stream: lt store waits, pushes back on its input, retries and loses nothing;
+if it stays away, what was read goes to a spill file that lt store accepts again.
+
+These tests stop and start an embedded server of their own (its own LT_HOME), never the shared one.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import psycopg
+import pytest
+from db_fixtures import ndjson, stream
+
+
+@pytest.fixture(scope="module")
+def own_server(tmp_path_factory, lt_home):
+    home = tmp_path_factory.mktemp("outage-home")
+    env = {"LT_HOME": str(home)}
+    from conftest import lt
+
+    url = lt("db", "url", "--show-password", env=env).text.strip()
+    assert lt("db", "migrate", env=env).code == 0
+    yield env, url, lt
+    lt("db", "stop", env=env)
+
+
+def _count(url: str, session: str) -> int:
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT count(*) FROM events WHERE session = %s", (session,)).fetchone()[0]
+
+
+def _wait_for(predicate, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.1)
+
+
+def _start_store(env: dict, log: Path, *args: str) -> subprocess.Popen:
+    import os
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "lt", "store", "--batch-size", "50", "--flush-ms", "20", *args],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log.open("wb"), env={**os.environ, **env},
+    )
+
+
+def test_server_restart_mid_stream_loses_nothing_and_pushes_back(own_server, tmp_path, session_id):
+    env, url, lt = own_server
+    lines = ndjson(stream(session_id, 1000)).splitlines(keepends=True)
+    head, rest = lines[:200], lines[200:]
+    log = tmp_path / "store.log"
+    proc = _start_store(env, log, "--buffer", "300", "--retry-for", "60")
+    proc.stdin.write(b"".join(head))
+    proc.stdin.flush()
+    _wait_for(lambda: _count(url, session_id) == len(head))
+    memory_before = psutil.Process(proc.pid).memory_info().rss
+
+    assert lt("db", "stop", env=env).code == 0
+    feeder = threading.Thread(target=lambda: (proc.stdin.write(b"".join(rest)), proc.stdin.close()))
+    feeder.start()
+    time.sleep(3)
+    assert feeder.is_alive(), "lt store read everything while the database was down: no backpressure"
+    assert psutil.Process(proc.pid).memory_info().rss - memory_before < 30 << 20
+
+    assert lt("db", "url", env=env).code == 0
+    feeder.join(timeout=60)
+    assert proc.wait(timeout=60) == 0, log.read_text()
+    assert _count(url, session_id) == len(lines)
+    summary = log.read_text()
+    assert int(re.search(r"(\d+) retries", summary).group(1)) > 0
+    assert "database unavailable" in summary and "database back after" in summary
+
+
+def test_giving_up_spills_what_was_read_and_the_spill_replays(own_server, tmp_path, session_id):
+    env, url, lt = own_server
+    lines = ndjson(stream(session_id, 100)).splitlines(keepends=True)
+    log = tmp_path / "store.log"
+    proc = _start_store(env, log, "--retry-for", "1")
+    proc.stdin.write(b"".join(lines[:100]))
+    proc.stdin.flush()
+    _wait_for(lambda: _count(url, session_id) == 100)
+
+    assert lt("db", "stop", env=env).code == 0
+    proc.stdin.write(b"".join(lines[100:]))
+    proc.stdin.close()
+    assert proc.wait(timeout=60) == 4
+    message = log.read_text()
+    spill = Path(re.search(r"written to (\S+\.ndjson)", message).group(1))
+    assert len(spill.read_bytes().splitlines()) == len(lines) - 100
+    assert f"lt store < {spill}" in message
+
+    assert lt("db", "url", env=env).code == 0
+    replay = lt("store", input=spill.read_bytes(), env=env)
+    assert replay.code == 0, replay.stderr
+    assert _count(url, session_id) == len(lines)

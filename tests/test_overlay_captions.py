@@ -75,6 +75,13 @@ def test_langs_choose_and_order_the_lines():
     assert [(slot, c.lang) for slot, c in board.visible(0.1)] == [(0, "pt"), (1, "en")]
 
 
+def test_original_in_langs_stands_for_the_transcript_whatever_its_language():
+    board = CaptionBoard(langs=("original", "en"))
+    board.apply(transcript(0, "Olá a todos.", 0, 1, lang="pt"), now=0)
+    board.apply(translation(0, "Hello everyone.", 0, 1, target="en"), now=0)
+    assert [(c.lang, c.text) for _, c in board.visible(0.1)] == [("original", "Olá a todos."), ("en", "Hello everyone.")]
+
+
 def test_translation_borrows_the_speaker_of_its_transcript_and_other_events_are_ignored():
     board = CaptionBoard()
     board.apply(SessionEvent(session="s", id="x", kind="start", stage="transcribe"), now=0)

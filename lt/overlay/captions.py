@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from lt.events import AnyEvent, TranscriptEvent, TranslationEvent
 
 CaptionEvent = TranscriptEvent | TranslationEvent
-ORIGINAL = "original"  # the line of a transcript whose language is unknown
+ORIGINAL = "original"  # the transcripts' line when --langs names it, or when their language is unknown
 _SPEAKERS_KEPT = 64
 
 
@@ -74,8 +74,9 @@ class CaptionBoard:
         """Put the event's caption up at `now`; None when it is not a caption or is older than what is shown."""
         if not isinstance(event, (TranscriptEvent, TranslationEvent)):
             return None
-        lang = line_of(event)
-        if not self._placed(lang, original=isinstance(event, TranscriptEvent)):
+        original = isinstance(event, TranscriptEvent)
+        lang = ORIGINAL if original and ORIGINAL in self.order else line_of(event)
+        if not self._placed(lang, original=original):
             return None
         speaker = self._speaker(event)
         current = self._current.get(lang)

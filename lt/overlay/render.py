@@ -27,7 +27,7 @@ _LAYERS_KEPT = 64
 
 @dataclass(frozen=True)
 class Style:
-    font: str | None = None  # None: Pillow's bundled scalable font
+    font: str | None = None  # None: a common system font, else Pillow's bundled one (see layout.load_font)
     text_size: float = 0.05
     box: bool = False  # a dark box behind the text instead of an outline
     max_lines: int = 2

@@ -18,7 +18,8 @@ from rich.text import Text
 
 
 def stdout_console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    # In a pipe, lines stay whole rather than wrap at a made-up width of 80.
+    return Console(highlight=False, soft_wrap=not sys.stdout.isatty())
 
 
 def print_table(header: tuple[str, ...], rows: list[tuple], console: Console | None = None) -> None:
@@ -33,10 +34,17 @@ def print_table(header: tuple[str, ...], rows: list[tuple], console: Console | N
             console.file.write("\t".join(cell.replace("\t", " ").replace("\n", " ") for cell in line) + "\n")
         console.file.flush()
         return
-    table = Table(*(Column(name, overflow="fold") for name in header))
+    table = Table(*(_column(i, name, [row[i] for row in cells]) for i, name in enumerate(header)))
     for row in cells:
         table.add_row(*map(Text, row))
     console.print(table)
+
+
+def _column(index: int, name: str, cells: list[str]) -> Column:
+    """The first column (the id) stays on one line, so it can be copied; the others wrap when narrow."""
+    if index:
+        return Column(name, overflow="fold")
+    return Column(name, no_wrap=True, min_width=max(map(len, cells), default=0))
 
 
 def _plain(value: Any) -> Any:

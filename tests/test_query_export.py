@@ -8,7 +8,7 @@ import pytest
 
 from conftest import lt
 from lt.subtitles import Caption, CaptionRules, SubtitleStats, TimedWord, cues, srt
-from query_streams import final, fresh_session, json_lines, recorded, store, translation
+from query_streams import final, fresh_session, json_lines, recorded, store
 
 pytestmark = pytest.mark.slow
 

@@ -105,6 +105,21 @@ def live_latency(translator, texts: list[str], target: str, interval: float) -> 
     ]
 
 
+class Instant:
+    """An engine that costs nothing, so what is left of a final's latency is lt's own overhead."""
+
+    engine = model = "instant"
+
+    def supports(self, source: str, target: str) -> bool:
+        return True
+
+    def load(self) -> None:
+        pass
+
+    def translate(self, texts, source, target) -> list[str]:
+        return list(texts)
+
+
 def token_count(spm_path: Path, texts: list[str]) -> int:
     import sentencepiece
 
@@ -210,6 +225,8 @@ def main() -> None:
 
     texts = sentences(args.sentences)
     print(f"machine: {machine()}")
+    overhead = sorted(live_latency(Instant(), texts[: args.live], "pt", args.interval))
+    print(f"lt's own latency per final (an engine that costs nothing): p50 {1000 * statistics.median(overhead):.2f} ms")
     results = []
     if not args.skip_bergamot:
         results.append(bench_bergamot(texts, args))

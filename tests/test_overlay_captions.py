@@ -116,6 +116,15 @@ def test_short_text_is_one_line_and_words_are_never_split():
     assert all(font.getlength(line) <= 300 for line in lines)
 
 
+def test_two_lines_are_balanced_instead_of_leaving_a_stray_word():
+    font = load_font(None, 54)
+    text = "A equipe de design precisa de mais semanas para terminar o protótipo."
+    lines = wrap(text, font, 1728)
+    assert " ".join(lines) == text
+    widths = sorted(font.getlength(line) for line in lines)
+    assert widths[0] > 0.8 * widths[1]
+
+
 def test_a_word_wider_than_the_line_breaks_between_characters():
     font = load_font(None, 36)
     lines = wrap("x" * 200, font, 400, max_lines=2)

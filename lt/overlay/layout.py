@@ -119,6 +119,8 @@ def wrap(text: str, font: Measure, width: float, max_lines: int = 2) -> list[str
         text = text[-limit:].split(" ", 1)[-1]
     pieces = _pieces(text, font, width)
     lines = _fill(pieces, font, width)
+    if len(lines) == 2 and not cut:
+        lines = _balanced(pieces, font, width)
     if len(lines) <= max_lines and not cut:
         return [_join(line) for line in lines]
     # Too long: fill from the end, so the newest words make full lines at the bottom.
@@ -143,6 +145,18 @@ def _fill(pieces: list[Piece], font: Measure, width: float) -> list[list[Piece]]
         else:
             line.append(piece)
     return lines + [line] if line else lines
+
+
+def _balanced(pieces: list[Piece], font: Measure, width: float) -> list[list[Piece]]:
+    """Two lines of similar length read better than a full line and a stray word."""
+    best = None
+    for split in range(1, len(pieces)):
+        widest = max(font.getlength(_join(pieces[:split])), font.getlength(_join(pieces[split:])))
+        if widest <= width and (best is None or widest < best[0]):
+            best = (widest, split)
+    if best is None:
+        return _fill(pieces, font, width)
+    return [pieces[: best[1]], pieces[best[1] :]]
 
 
 def _tail(pieces: list[Piece], font: Measure, width: float, lead: Piece | None = None) -> tuple[list[Piece], list[Piece]]:

@@ -92,16 +92,12 @@ def replay_events(conn: psycopg.Connection, session: str, settings: ReplaySettin
 def replay_audio(conn: psycopg.Connection, session: str, settings: ReplaySettings, pacer: Pacer | None = None) -> Iterator[bytes]:
     """The session's audio as s16le 16 kHz mono, silence filling the gaps between chunks."""
     queries.require_session(conn, session)
-    chunks = queries.audio_chunks(conn, session)
-    if not chunks:
-        raise LtError(
-            f"session {session!r} has no stored audio",
-            hint="keep it while transcribing (lt transcribe --keep-audio DIR), then store the stream",
-        )
     pacer = pacer or Pacer(settings.speed)
     written = 0  # samples
+    chunks = 0
     stats = CaptureStats()
-    for chunk in chunks:
+    for chunk in queries.audio_chunks(conn, session):
+        chunks += 1
         samples = _decode(chunk)
         if chunk["start"] is not None:
             at = round(chunk["start"] * SAMPLE_RATE)
@@ -113,6 +109,11 @@ def replay_audio(conn: psycopg.Connection, session: str, settings: ReplaySetting
             pacer.wait(written / SAMPLE_RATE)
             written += len(block)
             yield to_pcm16(block, stats)
+    if not chunks:
+        raise LtError(
+            f"session {session!r} has no stored audio",
+            hint="keep it while transcribing (lt transcribe --keep-audio DIR), then store the stream",
+        )
 
 
 def _blocks(samples: np.ndarray) -> Iterator[np.ndarray]:

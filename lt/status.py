@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     import psycopg
 
 RECENT_DEAD_LETTERS = 5
+# The Ofcom recommended maximum delay for live subtitles.
+LIVE_LATENCY_TARGET_S = 3.0
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,6 @@ def problems(status: dict[str, Any]) -> list[str]:
     if errors:
         found.append(f"{errors} error event(s) from the pipeline's stages")
     total = next((hop for hop in status["latency"] if hop["hop"] == TOTAL), None)
-    if total and total["p95"] > 3.0:
-        found.append(f"end-to-end latency p95 {total['p95']:.1f} s (live captions aim for 3 s or less)")
+    if total and total["p95"] > LIVE_LATENCY_TARGET_S:
+        found.append(f"end-to-end latency p95 {total['p95']:.1f} s (live captions aim for {LIVE_LATENCY_TARGET_S:g} s or less)")
     return found

@@ -206,15 +206,18 @@ def translation_languages(conn: psycopg.Connection, session: str) -> list[str]:
     ]
 
 
-def audio_chunks(conn: psycopg.Connection, session: str) -> list[dict[str, Any]]:
-    """The session's audio chunks in audio-time order (untimed ones last, in stored order)."""
-    return _rows(
-        conn,
+def audio_chunks(conn: psycopg.Connection, session: str) -> Iterator[dict[str, Any]]:
+    """The session's audio chunks in audio-time order (untimed ones last, in stored order), streamed:
+    with their bytes stored, hours of audio need not fit in memory at once."""
+    from psycopg.rows import dict_row
+
+    sql = (
         "SELECT a.event_id, a.audio_start AS start, a.audio_end AS \"end\", a.path, a.format, a.sample_rate, "
         "a.sha256, a.data FROM audio_chunks a LEFT JOIN events e ON e.id = a.event_id "
-        "WHERE a.session = %s ORDER BY a.audio_start NULLS LAST, e.seq",
-        (session,),
+        "WHERE a.session = %s ORDER BY a.audio_start NULLS LAST, e.seq"
     )
+    with conn.cursor(row_factory=dict_row) as cur:
+        yield from cur.stream(sql, (session,))
 
 
 @dataclass(frozen=True)

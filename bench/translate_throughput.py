@@ -31,7 +31,7 @@ from pathlib import Path
 
 from lt.events import TranscriptEvent, TranslationEvent
 from lt.mt.bergamot import BergamotTranslator
-from lt.mt.ct2 import Ct2Settings, Ct2Translator, inspect_model
+from lt.mt.ct2 import Ct2Settings, Ct2Translator, inspect_model, output_bound
 from lt.mt.engine import default_threads
 from lt.mt.models import parse_model_option
 from lt.mt.router import Router
@@ -150,8 +150,7 @@ def bench_bergamot(texts: list[str], args) -> dict:
 
 def bench_ct2(texts: list[str], args, pair: tuple[str, str] | None, path: Path, label: str) -> dict:
     import ctranslate2
-
-    from lt.mt.ct2 import _output_bound
+    import sentencepiece
 
     settings = Ct2Settings(device=args.device, compute_type="auto", threads=args.threads, beam_size=2, max_batch=BATCH)
     model = inspect_model(path, pair)
@@ -160,8 +159,6 @@ def bench_ct2(texts: list[str], args, pair: tuple[str, str] | None, path: Path, 
     translator.load()
     direct_engine = ctranslate2.Translator(str(path), device=args.device, compute_type="auto",
                                            intra_threads=args.threads or default_threads(), inter_threads=1)
-    import sentencepiece
-
     source_sp = sentencepiece.SentencePieceProcessor(model_file=str(model.source_spm))
     target_sp = sentencepiece.SentencePieceProcessor(model_file=str(model.target_spm))
 
@@ -173,7 +170,7 @@ def bench_ct2(texts: list[str], args, pair: tuple[str, str] | None, path: Path, 
                 prefixes = None if chunk[0][1] is None else [prefix for _, prefix in chunk]
                 results = direct_engine.translate_batch(
                     sources, target_prefix=prefixes, beam_size=2, max_batch_size=BATCH,
-                    max_decoding_length=max(map(_output_bound, sources)),
+                    max_decoding_length=max(map(output_bound, sources)),
                 )
                 [target_sp.decode_pieces(r.hypotheses[0]) for r in results]
         return timed(work)

@@ -197,10 +197,10 @@ class Ct2Translator:
             target_prefix=None if prefixes[0] is None else prefixes,
             beam_size=self.settings.beam_size,
             max_batch_size=self.settings.max_batch,
-            max_decoding_length=max(map(_output_bound, sources)),
+            max_decoding_length=max(map(output_bound, sources)),
         )
         return [
-            self._detokenize(result.hypotheses[0], prefix, _output_bound(tokens))
+            self._detokenize(result.hypotheses[0], prefix, output_bound(tokens))
             for result, prefix, tokens in zip(results, prefixes, sources)
         ]
 
@@ -211,6 +211,6 @@ class Ct2Translator:
         return self._target_sp.decode_pieces(tokens)
 
 
-def _output_bound(source_tokens: list[str]) -> int:
+def output_bound(source_tokens: list[str]) -> int:
     """A looping model stops here; each sentence gets its own bound, whatever it is batched with."""
     return 2 * len(source_tokens) + 16

@@ -48,7 +48,7 @@ SELECT s.session,
        s.source, s.model,
        (SELECT max(audio_end) FROM transcripts tr WHERE tr.session = s.session) AS audio_seconds,
        array(SELECT DISTINCT lang FROM (
-                 SELECT coalesce(tr.lang, s.language) AS lang FROM transcripts tr WHERE tr.session = s.session
+                 SELECT tr.lang FROM transcripts tr WHERE tr.session = s.session
                  UNION SELECT tl.target_lang FROM translations tl WHERE tl.session = s.session) langs
              WHERE lang IS NOT NULL ORDER BY lang) AS languages,
        (SELECT count(*) FROM transcripts tr WHERE tr.session = s.session) AS finals,

@@ -69,6 +69,7 @@ def overlay(
     from lt.overlay.stage import OverlaySettings, OverlayStats, run_overlay
 
     setup_logging(verbosity(verbose, quiet))
+    _require_pillow()
     if audio is not None and sink is not SinkKind.video:
         raise LtError("--audio goes with --sink video", hint="add --sink video --out FILE.mp4", code=ExitCode.USAGE)
     frame_size = _parse_size(size)
@@ -95,6 +96,15 @@ def overlay(
         events = read_events(sys.stdin.buffer, stage="overlay", on_bad=on_bad, stats=read_stats)
         run_overlay(events, settings, frame_sink, background_source, trace=tracer, stats=stats)
     return rejected_exit_code(read_stats)
+
+
+def _require_pillow() -> None:
+    from lt.errors import missing_extra
+
+    try:
+        import PIL  # noqa: F401
+    except ImportError:
+        raise missing_extra("pillow", "overlay") from None
 
 
 def _parse_size(text: str) -> tuple[int, int]:

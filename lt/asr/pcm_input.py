@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import collections
 import logging
+import os
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
-
 import numpy as np
 
 from lt.asr.engine import SAMPLE_RATE
@@ -20,15 +19,28 @@ from lt.background import END, TIMEOUT, Prefetch
 from lt.errors import LtError
 
 READ_BYTES = 3200  # 0.1 s: small reads keep a live source's latency low
+FAST = 3.0  # audio arriving this many times faster than real time is not live
 
 log = logging.getLogger("lt.transcribe")
 
 
-def stdin_chunks(stream: BinaryIO) -> Iterator[bytes]:
-    """Whatever bytes are available, as soon as they are (read1 does not wait to fill a buffer)."""
-    read = getattr(stream, "read1", stream.read)
-    while chunk := read(READ_BYTES):
+def fd_chunks(fd: int, first: bytes = b"") -> Iterator[bytes]:
+    """Whatever bytes are available, as soon as they are.
+
+    os.read on the descriptor, not a buffered file: a reader thread blocked in it
+    holds no Python-level lock, so the process can still exit while it waits."""
+    if first:
+        yield first
+    while chunk := os.read(fd, READ_BYTES):
         yield chunk
+
+
+def read_head(fd: int, size: int) -> bytes:
+    """The first `size` bytes (fewer only at end of input), to see what kind of input it is."""
+    head = b""
+    while len(head) < size and (chunk := os.read(fd, size - len(head))):
+        head += chunk
+    return head
 
 
 @dataclass(frozen=True)
@@ -60,15 +72,17 @@ class PcmInput:
         return self.samples / SAMPLE_RATE
 
     def probe_live(self, window: float = 1.0) -> bool:
-        """Is the audio arriving at about real time (a live source) or much faster (a file)?"""
+        """Is the audio arriving at about real time (a live source) or much faster (a file)?
+
+        Reads for up to `window` seconds, or until clearly more audio than that has come."""
         began = time.monotonic()
-        while (left := window - (time.monotonic() - began)) > 0:
+        while (left := window - (time.monotonic() - began)) > 0 and self.seconds < FAST * window:
             block = self._next(timeout=left)
             if block is END:
                 return False
             if block is not TIMEOUT:
                 self._held.append(block)
-        return self.seconds < 3 * window
+        return self.seconds < FAST * window
 
     def blocks(self) -> Iterator[Block]:
         while self._held:

@@ -114,17 +114,17 @@ def transcribe(
     engines = engines or load_engines(settings)
     session = settings.session or new_session_id()
     audio = PcmInput(chunks, settings.stall_timeout)
-    mode = settings.mode
-    if mode == "auto":
-        mode = "stream" if audio.probe_live() else "batch"
+    live = audio.probe_live() if settings.mode != "batch" else False
+    mode = settings.mode if settings.mode != "auto" else ("stream" if live else "batch")
     stats.mode = mode
-    run = _Run(session, settings, engines, audio, stats)
+    run = _Run(session, settings, engines, audio, stats, live)
     return run.events(mode)
 
 
 class _Run:
-    def __init__(self, session: str, settings: TranscribeSettings, engines: Engines, audio: PcmInput, stats: TranscribeStats):
+    def __init__(self, session: str, settings: TranscribeSettings, engines: Engines, audio: PcmInput, stats: TranscribeStats, live: bool):
         self.session = session
+        self.live = live  # only live audio has a real time to fall behind; a file is simulated exactly
         self.settings = settings
         self.engines = engines
         self.audio = audio
@@ -204,7 +204,7 @@ class _Run:
         yield from self._emit(self.policy.finish())
 
     def _behind(self) -> bool:
-        if self.audio.first_arrival is None:
+        if not self.live or self.audio.first_arrival is None:
             return False
         lag = time.time() - self.audio.first_arrival - self.policy.decoded_upto
         was = self.policy.cheap

@@ -156,7 +156,7 @@ class StreamingPolicy:
             self._trim(self.spans[0].start - self.settings.lead_in)
         speech_end = self.spans[-1].end
         paused = final or now - speech_end >= self.settings.pause
-        if paused and not final and self.last_decode_end >= speech_end + HEARD_END:
+        if paused and self.last_decode_end >= speech_end + HEARD_END:
             return self._end_utterance(self.tentative)  # the last decode already heard all of it
         committed = self._agree(self._decode())
         if paused:

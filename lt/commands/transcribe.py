@@ -82,7 +82,7 @@ def transcribe(
         compute_type=compute_type, keep_audio=keep_audio, stall_timeout=stall_timeout, session=session,
     )
     stats = TranscribeStats()
-    events = run_transcribe(_audio_only(sys.stdin.buffer), settings, stats=stats)
+    events = run_transcribe(_audio_only(sys.stdin.fileno()), settings, stats=stats)
     try:
         EventWriter().write_all(events)
     finally:
@@ -91,17 +91,17 @@ def transcribe(
     return exit_code(stats)
 
 
-def _audio_only(stream):
+def _audio_only(fd: int):
     """Refuse the two inputs people pipe in by mistake: NDJSON events and a WAV file."""
-    from lt.asr.pcm_input import stdin_chunks
+    from lt.asr.pcm_input import fd_chunks, read_head
     from lt.errors import LtError
 
-    head = stream.peek(4)[:4] if hasattr(stream, "peek") else b""
+    head = read_head(fd, 4)
     if head.lstrip().startswith(b"{"):
         raise LtError("stdin carries JSON events, not audio", hint="lt transcribe reads raw PCM: lt capture FILE | lt transcribe")
     if head == b"RIFF":
         raise LtError("stdin is a WAV file, not raw PCM", hint="decode it first: lt capture FILE.wav | lt transcribe")
-    return stdin_chunks(stream)
+    return fd_chunks(fd, head)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,53 @@
+"""Model resolution, offline first: bundled packages, the joined base model, local directories."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pytest
+
+from lt.asr.models import BASE_SHA256, joined_base_model, local_models, resolve_model
+from lt.errors import LtError
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def test_tiny_en_is_the_bundled_package():
+    model = resolve_model("tiny.en")
+    assert model.source == "bundled"
+    assert (model.path / "model.bin").is_file() and model.path.name == "model"
+
+
+def test_base_is_joined_into_lt_home_once_and_verified(lt_home):
+    model = resolve_model("base")
+    assert model.source == "bundled"
+    assert model.path == lt_home / "models" / "whisper-base"
+    digest = hashlib.sha256((model.path / "model.bin").read_bytes()).hexdigest()
+    assert digest == BASE_SHA256
+    before = (model.path / "model.bin").stat().st_mtime_ns
+    assert joined_base_model() == model.path
+    assert (model.path / "model.bin").stat().st_mtime_ns == before
+    assert not list(model.path.glob("*.tmp"))
+
+
+def test_a_directory_is_used_as_it_is():
+    bundled = resolve_model("tiny.en").path
+    model = resolve_model(str(bundled))
+    assert (model.source, model.path) == ("directory", bundled)
+
+
+def test_a_directory_without_a_model_is_refused(tmp_path):
+    with pytest.raises(LtError, match="missing model.bin, config.json"):
+        resolve_model(str(tmp_path))
+
+
+def test_local_models_lists_both_bundled_models_with_where_they_live():
+    resolve_model("base")
+    rows = {row["name"]: row for row in local_models()}
+    assert {"tiny.en", "base"} <= set(rows)
+    for row in rows.values():
+        assert set(row) == {"kind", "name", "path", "source", "detail"}
+        assert row["kind"] == "whisper" and os.path.isdir(row["path"])
+    assert rows["tiny.en"]["source"] == "bundled"
+    assert rows["base"]["source"] == "LT_HOME"

@@ -19,7 +19,9 @@ except ImportError:  # pragma: no cover - older typer on the real click
     from click.exceptions import ClickException, UsageError
 
 from lt import __version__
-from lt.commands import capture, db, export, overlay, replay, schema, search, sessions, status, store, transcribe, translate
+from lt.commands import (
+    capture, db, export, models, overlay, replay, report, schema, search, sessions, status, store, transcribe, translate,
+)
 from lt.errors import ExitCode, LtError, Terminated, redact
 from lt.log import stderr_console
 
@@ -34,7 +36,9 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-for command_module in (capture, schema, transcribe, translate, overlay, store, db, sessions, status, replay, export, search):
+for command_module in (
+    capture, transcribe, translate, store, overlay, replay, export, sessions, status, search, report, models, db, schema,
+):
     command_module.register(app)
 
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Optional system tools some tests use (espeak-ng for generated speech, Chromium for the HTML report test).
+# Optional system packages some tests use: Chromium (the HTML report renders in it) and a CJK font
+# (captions in Japanese with --font).
 # Installed only where we are root with apt-get; elsewhere those tests skip and say why.
 set -uo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "system-deps: installing ${missing[*]}" >&2

@@ -186,6 +186,8 @@ AnyEvent = Union[Event, UnknownEvent]
 
 
 def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float)):  # most values: skip the slower checks
+        return value
     if dataclasses.is_dataclass(value):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, tuple):
@@ -258,8 +260,13 @@ def _json_type(value: Any) -> str:
     return "object"
 
 
+@functools.cache
+def _shape(tp: Any) -> tuple[Any, tuple[Any, ...]]:
+    return typing.get_origin(tp), typing.get_args(tp)
+
+
 def _convert(value: Any, tp: Any, where: str) -> Any:
-    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    origin, args = _shape(tp)
     if origin in (Union, types.UnionType):
         if value is None and type(None) in args:
             return None

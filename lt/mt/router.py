@@ -56,9 +56,10 @@ class Pivot:
 
 
 class Router:
-    def __init__(self, translators: Sequence[Translator], models_dir: Path | None = None):
+    def __init__(self, translators: Sequence[Translator], models_dir: Path | None = None, engine: str = "auto"):
         self.translators = list(translators)
         self.models_dir = models_dir
+        self.engine = engine
         self._routes: dict[tuple[str, str], Translator | None] = {}
 
     def route(self, source: str, target: str) -> Translator | None:
@@ -81,6 +82,8 @@ class Router:
 
     def needed(self, source: str, target: str) -> str:
         """Names what a user would add to translate this pair."""
+        if self.engine == "bergamot":
+            return f"the bundled engine translates only en<->pt, not {source}->{target}: use --engine auto with a CTranslate2 model"
         where = f"{self.models_dir}/{source}-{target}/" if self.models_dir else f"a directory named {source}-{target}"
         return (
             f"no translation model for {source}->{target}: put a CTranslate2 model in {where} "
@@ -124,7 +127,7 @@ def build_router(settings: RouterSettings) -> Router:
             f"--engine ct2, but there is no CTranslate2 model in {models_dir} and none given with --model",
             hint="see docs/translate.md for how to get one, or use --engine auto for the bundled en<->pt engine",
         )
-    return Router(translators, models_dir)
+    return Router(translators, models_dir, settings.engine)
 
 
 def _ct2_translators(settings: RouterSettings, models_dir: Path) -> list[Translator]:

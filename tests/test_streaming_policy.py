@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lt.asr.captions import CaptionRules
+from lt.asr.captions import CaptionRules, caption_size, clause_size
 from lt.asr.engine import Decoded, Segment, Word
 from lt.asr.streaming import StreamingPolicy, StreamSettings
 from lt.asr.vad import Span
@@ -89,7 +89,10 @@ class FakeVad:
         return merged
 
 
-def run(speech: Speech, settings: StreamSettings = StreamSettings(), chunk: float = 1.0):
+SENTENCES = StreamSettings(max_hold=60)  # finals only at sentence, clause and length limits, and pauses
+
+
+def run(speech: Speech, settings: StreamSettings = SENTENCES, chunk: float = 1.0):
     """Feed the audio chunk by chunk; return the recogniser and every (time, output)."""
     recogniser = FakeRecogniser(speech.vocab)
     policy = StreamingPolicy(recogniser, FakeVad(), settings)
@@ -109,7 +112,7 @@ def finals(outputs) -> list[str]:
 
 def test_a_word_is_committed_only_once_two_decodes_agree():
     speech = Speech().say("one two three four five six seven eight").pause(0.1)
-    _, _, outputs = run(speech, StreamSettings(captions=CaptionRules(caption_chars=1000)))
+    _, _, outputs = run(speech, StreamSettings(max_hold=60, captions=CaptionRules(caption_chars=1000)))
     partials = [out.partial.text for _, out in outputs if out.partial]
     assert partials[0] == "one two th"  # "three" is cut off at 1.0 s and guessed from its start
     assert partials[1] == "one two three four fi"
@@ -118,7 +121,7 @@ def test_a_word_is_committed_only_once_two_decodes_agree():
 
 def test_commits_are_the_common_prefix_of_consecutive_hypotheses():
     speech = Speech().say("one two three four five six seven eight nine ten")
-    policy = StreamingPolicy(FakeRecogniser(speech.vocab), FakeVad())
+    policy = StreamingPolicy(FakeRecogniser(speech.vocab), FakeVad(), SENTENCES)
     audio = speech.audio()
     committed = []
     for i in range(0, len(audio), SR):
@@ -147,6 +150,33 @@ def test_finals_are_cut_at_sentence_ends_as_soon_as_they_are_committed():
     first_final_at = next(t for t, out in outputs if out.finals)
     assert finals(outputs) == ["good morning everyone.", "the first item is the budget."]
     assert first_final_at < 4.0  # the first sentence ends at 1.2 s; it does not wait for the second
+
+
+def test_a_committed_word_waits_at_most_max_hold_for_its_sentence_to_end():
+    speech = Speech().say("a long sentence that goes on, and on for quite a while without ending.").pause(1)
+    _, _, outputs = run(speech, StreamSettings(max_hold=1.5))
+    texts = finals(outputs)
+    assert len(texts) > 1 and " ".join(texts) == "a long sentence that goes on, and on for quite a while without ending."
+    for when, out in outputs[:-1]:
+        for caption in out.finals:
+            assert when - caption.words[0].word.end <= 1.5 + 2.0  # held up to max_hold, plus one decode step to commit
+
+
+def test_an_early_cut_prefers_the_last_clause_boundary():
+    assert clause_size([" and", " so,", " we", " went", " on"]) == 2
+    assert clause_size([" no", " boundary"]) is None
+    assert caption_size([" a", " sentence.", " next"], CaptionRules()) == 2
+    assert caption_size([" short,", " clause"], CaptionRules(clause_chars=40)) is None
+    assert caption_size([" x" * 10 for _ in range(10)], CaptionRules(caption_chars=84)) == 5
+
+
+def test_the_audio_of_finals_is_kept_until_the_sentence_ends():
+    speech = Speech().say("part one, part two, part three, part four, part five, part six.").pause(1)
+    recogniser, _, outputs = run(speech, StreamSettings(max_hold=0.5))
+    assert len(finals(outputs)) >= 3
+    # no decode started inside the sentence: the buffer kept its beginning as context
+    sentence_decodes = [c for c in recogniser.calls if c["prompt"] == ""]
+    assert [round(c["seconds"]) for c in sentence_decodes[:5]] == [1, 2, 3, 4, 5]
 
 
 def test_a_pause_ends_the_utterance_and_commits_the_tentative_tail():
@@ -197,7 +227,7 @@ def test_a_decoder_that_never_agrees_is_bounded_by_max_buffer():
             return Decoded((Segment(words),), "en", 0.9)
 
     speech = Speech().say(" ".join(f"w{i}" for i in range(100)), seconds_per_word=0.4)
-    policy = StreamingPolicy(Unstable(speech.vocab), FakeVad(), StreamSettings(max_buffer=10))
+    policy = StreamingPolicy(Unstable(speech.vocab), FakeVad(), StreamSettings(max_hold=60, max_buffer=10))
     audio = speech.audio()
     longest = 0.0
     for i in range(0, len(audio), SR):
@@ -225,10 +255,16 @@ def test_finish_flushes_the_tail_that_never_got_a_second_decode():
     assert finals(outputs) == ["cut short at the very end"]
 
 
+def test_finish_right_after_a_decode_commits_its_tentative_words():
+    speech = Speech().say("ends exactly on a step.", seconds_per_word=0.4).pause(1.0)  # 3.0 s of audio
+    _, _, outputs = run(speech, StreamSettings(pause=2.0, max_hold=60))
+    assert finals(outputs) == ["ends exactly on a step."]
+
+
 def test_flush_commits_pending_text_without_decoding():
     speech = Speech().say("interrupted in the middle of")
     recogniser = FakeRecogniser(speech.vocab)
-    policy = StreamingPolicy(recogniser, FakeVad())
+    policy = StreamingPolicy(recogniser, FakeVad(), SENTENCES)
     audio = speech.audio()
     for i in range(0, len(audio), SR):
         policy.insert_audio_chunk(audio[i : i + SR])
@@ -249,7 +285,7 @@ def test_language_is_detected_per_utterance_and_then_pinned():
 
 def test_a_fixed_language_skips_detection():
     speech = Speech().say("bonjour tout le monde.").pause(2)
-    recogniser, _, outputs = run(speech, StreamSettings(language="fr"))
+    recogniser, _, outputs = run(speech, StreamSettings(language="fr", max_hold=60))
     assert {c["language"] for c in recogniser.calls} == {"fr"}
     assert [c.language for _, out in outputs for c in out.finals] == ["fr"]
 

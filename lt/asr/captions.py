@@ -26,3 +26,9 @@ def caption_size(texts: list[str], rules: CaptionRules) -> int | None:
         if CLAUSE_END.search(text) and chars >= rules.clause_chars:
             return i + 1
     return None
+
+
+def clause_size(texts: list[str]) -> int | None:
+    """The words up to the last clause or sentence end, if any: the best early cut."""
+    ends = [i + 1 for i, raw in enumerate(texts) if CLAUSE_END.search(raw.strip()) or SENTENCE_END.search(raw.strip())]
+    return ends[-1] if ends else None

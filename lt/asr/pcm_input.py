@@ -98,12 +98,20 @@ class PcmInput:
                 )
             yield block
 
+    def ready(self) -> list[Block]:
+        """The blocks that have already arrived, without waiting for more."""
+        ready = []
+        while (block := self._next(timeout=0)) is not TIMEOUT and block is not END:
+            ready.append(block)
+        return ready  # after END, the next read gives END again
+
     def _next(self, timeout: float | None):
         while True:
             chunk = self._prefetch.get(timeout)
             if chunk is END or chunk is TIMEOUT:
                 if chunk is END and self._carry:
                     self.odd_byte = True
+                    self._carry = b""
                     log.warning("input ended with half a sample (odd byte count); the last byte was dropped")
                 return chunk
             block = self._block(chunk)

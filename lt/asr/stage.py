@@ -43,6 +43,7 @@ class TranscribeSettings:
     beam_size: int = 5
     min_chunk: float = 1.0
     pause: float = 0.8
+    max_hold: float = 1.5
     partials: bool = True
     device: str = "auto"
     compute_type: str = "auto"
@@ -161,7 +162,7 @@ class _Run:
             language=s.language or "auto",
             params={
                 "mode": mode, "task": s.task, "beam_size": s.beam_size, "min_chunk": s.min_chunk,
-                "pause": s.pause, "partials": s.partials, "device": s.device, "compute_type": s.compute_type,
+                "pause": s.pause, "max_hold": s.max_hold, "partials": s.partials, "device": s.device, "compute_type": s.compute_type,
             },
             audio={"encoding": "s16le", "sample_rate": SAMPLE_RATE, "channels": 1},
         ).stamped(STAGE)
@@ -187,16 +188,21 @@ class _Run:
         self.policy = StreamingPolicy(
             self.engines.transcriber,
             self.engines.vad,
-            StreamSettings(min_chunk=s.min_chunk, language=s.language, pause=s.pause, captions=s.captions),
+            StreamSettings(
+                min_chunk=s.min_chunk, language=s.language, pause=s.pause, max_hold=s.max_hold, captions=s.captions
+            ),
         )
         step = int(s.min_chunk * SAMPLE_RATE)
         waiting = np.zeros(0, dtype=np.float32)
-        for block in self.audio.blocks():
-            yield from self._keep(block.samples)
-            waiting = np.concatenate([waiting, block.audio])
+        for first in self.audio.blocks():
+            # Live, each decode takes all the audio that has arrived, so a slow decode is followed by a
+            # longer step rather than a growing queue; a file is cut in exact steps, so runs repeat exactly.
+            blocks = [first, *self.audio.ready()] if self.live else [first]
+            for block in blocks:
+                yield from self._keep(block.samples)
+            waiting = np.concatenate([waiting, *(b.audio for b in blocks)])
             while len(waiting) >= step:
-                # Behind real time, everything waiting goes into one decode: fewer, longer steps catch up.
-                take = len(waiting) if self._behind() else step
+                take = len(waiting) if self._behind() or self.live else step
                 self.policy.insert_audio_chunk(waiting[:take])
                 waiting = waiting[take:]
                 yield from self._emit(self.policy.process_iter())

@@ -14,8 +14,10 @@ prompt. A word is committed when two consecutive decodes agree on it (the
 longest common prefix of the hypotheses, as in whisper_streaming's
 LocalAgreement-2). Committed words are cut into caption-sized finals at
 sentence ends, at commas once a caption is long enough, at a maximum length,
-and at pauses; the audio before a final is dropped, so the buffer stays short
-(and never grows past `max_buffer`). The VAD keeps silence away from the
+at pauses, and when a committed word has waited `max_hold` seconds for its
+sentence to end. The audio of finalised words is dropped at sentence ends (or
+past `trim_after` seconds), so the buffer stays short and never grows past
+`max_buffer`, while the decoder keeps whole sentences as context. The VAD keeps silence away from the
 decoder, and a pause of `pause` seconds commits whatever is still tentative.
 """
 
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lt.asr.captions import CaptionRules, caption_size
+from lt.asr.captions import SENTENCE_END, CaptionRules, caption_size, clause_size
 from lt.asr.engine import SAMPLE_RATE, Segment, Transcriber, Word
 from lt.asr.vad import Span, VoiceDetector
 
@@ -40,6 +42,8 @@ class StreamSettings:
     pause: float = 0.8  # silence that ends an utterance
     max_buffer: float = 15.0  # seconds of audio ever kept for re-decoding
     lead_in: float = 0.3  # audio kept before speech starts, so its first sound is not clipped
+    max_hold: float = 1.5  # longest a committed word waits (audio time) for its sentence to end
+    trim_after: float = 6.0  # past this, the buffer is cut at the last final even mid-sentence
     captions: CaptionRules = CaptionRules()
     prompt_chars: int = 200
 
@@ -113,6 +117,7 @@ class StreamingPolicy:
         self.last_decode_end = 0.0  # audio time up to which the last decode saw audio
         self.tentative: list[HypWord] = []
         self.pending: list[HypWord] = []  # committed, not yet in a final
+        self.finalised: list[HypWord] = []  # in finals, their audio still in the buffer as context
         self.recent: list[HypWord] = []  # the last committed words, to drop their echo
         self.last_committed_end = 0.0
         self.prompt = ""
@@ -128,7 +133,7 @@ class StreamingPolicy:
     @property
     def horizon(self) -> float:
         """No output from now on ends before this audio time."""
-        return min([self.buffer_start, *(w.word.start for w in self.pending[:1])])
+        return self.buffer_start
 
     def insert_audio_chunk(self, samples: np.ndarray) -> None:
         self.buffer = np.concatenate([self.buffer, np.asarray(samples, dtype=np.float32)])
@@ -140,7 +145,7 @@ class StreamingPolicy:
 
     def finish(self) -> Output:
         if self.audio_time <= self.decoded_upto:
-            return self._end_utterance([])
+            return self.flush()
         return self._step(final=True)
 
     def flush(self) -> Output:
@@ -254,22 +259,32 @@ class StreamingPolicy:
     def _cut(self, flush: bool) -> list[Caption]:
         captions = []
         while self.pending:
-            size = caption_size([w.text for w in self.pending], self.settings.captions)
+            texts = [w.text for w in self.pending]
+            size = caption_size(texts, self.settings.captions)
+            if size is None and not flush and self.audio_time - self.pending[0].word.end < self.settings.max_hold:
+                break
             if size is None:
-                if not flush:
-                    break
-                size = len(self.pending)
+                size = len(self.pending) if flush else clause_size(texts) or len(self.pending)
             words, self.pending = self.pending[:size], self.pending[size:]
+            self.finalised.extend(words)
             captions.append(self._caption(words))
-        for caption in captions:
-            self.prompt = (self.prompt + " " + caption.text).strip()[-self.settings.prompt_chars :]
-            self._trim(self._cut_point(caption.end))
+        self._trim_finalised(everything=flush)
         return captions
 
-    def _cut_point(self, end: float) -> float:
-        """Trim the audio in the gap after a final, never into a word still open."""
-        following = [w.word.start for w in (self.pending + self.tentative)[:1]]
-        return min([end, *following])
+    def _trim_finalised(self, everything: bool) -> None:
+        """Drop the audio of finalised words, at a sentence end where there is one, so the
+        decoder keeps whole sentences as context; their text moves into the prompt."""
+        keep = len(self.finalised)
+        if not everything:
+            ends = [i for i, w in enumerate(self.finalised) if SENTENCE_END.search(w.text.strip())]
+            long = len(self.buffer) / SAMPLE_RATE > self.settings.trim_after
+            keep = ends[-1] + 1 if ends else (keep if long else 0)
+        if not keep:
+            return
+        gone, self.finalised = self.finalised[:keep], self.finalised[keep:]
+        self.prompt = (self.prompt + "".join(w.text for w in gone)).strip()[-self.settings.prompt_chars :]
+        following = [w.word.start for w in (self.finalised + self.pending + self.tentative)[:1]]
+        self._trim(min([gone[-1].word.end, *following]))
 
     def _trim(self, to: float) -> None:
         to = min(to, self.audio_time)

@@ -41,6 +41,10 @@ def transcribe(
     partials: Annotated[bool, typer.Option("--partials/--no-partials", help="Emit partial hypotheses (final: false) before each final.")] = True,
     min_chunk: Annotated[float, typer.Option("--min-chunk", min=0.1, max=10, help="Seconds of new audio between decodes in stream mode.")] = 1.0,
     pause: Annotated[float, typer.Option("--pause", min=0.2, max=10, help="Seconds of silence that end an utterance and commit its text.")] = 0.8,
+    max_hold: Annotated[
+        float,
+        typer.Option("--max-hold", min=0.1, max=60, help="Longest committed text waits for its sentence to end before it goes out as a final."),
+    ] = 1.5,
     beam_size: Annotated[int, typer.Option("--beam-size", min=1, max=20, help="Beam search width (1 = greedy, fastest).")] = 5,
     keep_audio: Annotated[
         Optional[Path],
@@ -78,7 +82,7 @@ def transcribe(
         raise LtError("stdin is a terminal, not audio", hint="pipe audio in: lt capture FILE | lt transcribe")
     settings = TranscribeSettings(
         model=model, mode=mode.value, language=None if language == "auto" else language, task=task.value,
-        beam_size=beam_size, min_chunk=min_chunk, pause=pause, partials=partials, device=device,
+        beam_size=beam_size, min_chunk=min_chunk, pause=pause, max_hold=max_hold, partials=partials, device=device,
         compute_type=compute_type, keep_audio=keep_audio, stall_timeout=stall_timeout, session=session,
     )
     stats = TranscribeStats()

@@ -58,9 +58,9 @@ def store(
     runner = Store(target, settings, stats)
     out = EventWriter() if tee else None
     try:
-        for event in runner.run(read_lines(sys.stdin.buffer)):
+        for batch in runner.run(read_lines(sys.stdin.buffer)):
             if out is not None:
-                out.write(event)
+                out.write_all(batch.stamped())
     finally:
         try:
             runner.finish()

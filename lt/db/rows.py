@@ -12,7 +12,7 @@ from typing import Any
 from lt.events import AnyEvent, AudioEvent, SessionEvent, TranscriptEvent, TranslationEvent
 from lt.ndjson import RAW_KEEP, Line
 
-# Column name -> SQL type, in the order the *_row functions below build their tuples.
+# Column name -> SQL type of the records built below, as jsonb_to_recordset() reads them.
 EVENT_COLUMNS = {
     "ord": "integer", "id": "text", "session": "text", "type": "text", "body": "jsonb",
     "wall_time": "float8", "audio_start": "float8", "audio_end": "float8", "seg": "integer", "final": "boolean",
@@ -90,8 +90,14 @@ def rejected_from_stored(item: Stored, error: str) -> Rejected:
     return Rejected(item.line, error, item.body[:RAW_KEEP], item.event.session, item.event.id)
 
 
-def event_row(ord_: int, item: Stored) -> tuple:
-    return (ord_, item.event.id, item.event.session, item.event.type, item.body, *item.timeline)
+def event_record(ord_: int, item: Stored) -> str:
+    """The log row as a JSON object, the already serialised body spliced in rather than encoded again."""
+    wall_time, audio_start, audio_end, seg, final = item.timeline
+    fields = {
+        "ord": ord_, "id": item.event.id, "session": item.event.session, "type": item.event.type,
+        "wall_time": wall_time, "audio_start": audio_start, "audio_end": audio_end, "seg": seg, "final": final,
+    }
+    return json.dumps(fields, ensure_ascii=False)[:-1] + ',"body":' + item.body + "}"
 
 
 def _timeline(data: dict[str, Any]) -> tuple:
@@ -106,21 +112,24 @@ def _timeline(data: dict[str, Any]) -> tuple:
     )
 
 
-def transcript_row(item: Stored) -> tuple:
+def transcript_record(item: Stored) -> dict[str, Any]:
     e: TranscriptEvent = item.event  # type: ignore[assignment]
-    words = json.dumps([{"w": w.w, "start": w.start, "end": w.end, "p": w.p} for w in e.words], ensure_ascii=False)
-    return (
-        e.session, e.seg, e.rev, e.id, e.start, e.end, e.text, e.lang, e.lang_prob, words,
-        e.confidence, e.no_speech_prob, e.speaker, json.dumps(e.flags), json.dumps(e.t),
-    )
+    return {
+        "session": e.session, "seg": e.seg, "rev": e.rev, "event_id": e.id, "audio_start": e.start,
+        "audio_end": e.end, "text": e.text, "lang": e.lang, "lang_prob": e.lang_prob,
+        "words": [{"w": w.w, "start": w.start, "end": w.end, "p": w.p} for w in e.words],
+        "confidence": e.confidence, "no_speech_prob": e.no_speech_prob, "speaker": e.speaker,
+        "flags": list(e.flags), "t": e.t,
+    }
 
 
-def translation_row(item: Stored) -> tuple:
+def translation_record(item: Stored) -> dict[str, Any]:
     e: TranslationEvent = item.event  # type: ignore[assignment]
-    return (
-        e.session, e.seg, e.target_lang, e.model or e.engine, e.rev, e.id, e.engine, e.source_lang,
-        e.text, e.source_text, e.start, e.end, json.dumps(e.t),
-    )
+    return {
+        "session": e.session, "seg": e.seg, "target_lang": e.target_lang, "model": e.model or e.engine,
+        "rev": e.rev, "event_id": e.id, "engine": e.engine, "source_lang": e.source_lang, "text": e.text,
+        "source_text": e.source_text, "audio_start": e.start, "audio_end": e.end, "t": e.t,
+    }
 
 
 def audio_row(item: Stored) -> tuple:

@@ -1,9 +1,10 @@
 """The store stage: events in, committed events out, nothing acknowledged ever lost.
 
-Input lines are read on a thread into a bounded buffer and written in
-batches, one transaction each, when `batch_size` events are waiting or the
-oldest has waited `flush_ms`. An event is acknowledged (counted, and yielded
-for `--tee` with `t.store` = commit time) only after its batch committed.
+Input lines are read (and parsed) on a thread, so parsing goes on while a
+batch commits, into a bounded buffer, and written in batches, one
+transaction each, when `batch_size` events are waiting or the oldest has
+waited `flush_ms`. An event is acknowledged (counted, and yielded for
+`--tee`) only after its batch committed.
 
 When the server goes away the batch stays in the buffer and is retried with
 exponential backoff and jitter; reading goes on until the buffer is full,
@@ -40,7 +41,7 @@ log = logging.getLogger("lt.store")
 
 BACKOFF_FIRST_S = 0.05
 BACKOFF_MAX_S = 2.0
-READ_AHEAD_LINES = 64
+READ_AHEAD_LINES = 256
 
 
 @dataclass(frozen=True)
@@ -99,8 +100,20 @@ class StoreStats:
         return "; ".join(parts)
 
 
+@dataclass(frozen=True)
+class Committed:
+    """The events of one committed batch, in input order, and the wall time of the commit."""
+
+    events: list[AnyEvent]
+    at: float
+
+    def stamped(self) -> list[AnyEvent]:
+        """The events with t.store = the commit time, as `--tee` passes them on."""
+        return [stamped(event, self.at) for event in self.events]
+
+
 class Store:
-    """Use as `for event in store.run(lines): ...` then, always, `store.finish()`."""
+    """Use as `for batch in store.run(lines): ...` then, always, `store.finish()`."""
 
     def __init__(self, target: Target, settings: StoreSettings, stats: StoreStats, gate: TransactionGate | None = None):
         self.settings = settings
@@ -118,13 +131,14 @@ class Store:
         self.failed: LtError | None = None
         self.broken = False
 
-    def run(self, lines: Iterable[Line]) -> Iterator[AnyEvent]:
-        """Committed events, in input order, each stamped with t.store = its commit time."""
+    def run(self, lines: Iterable[Line]) -> Iterator[Committed]:
+        """The committed batches, in input order."""
         self.reader = Prefetch(lines, maxsize=READ_AHEAD_LINES)
         bucket = TokenBucket(self.settings.max_rate) if self.settings.max_rate else None
         done = False
         while not done or self.buffer:
             now = time.monotonic()
+            self._report(now)
             if self._flush_due(now, done):
                 yield from self._flush()
                 continue
@@ -146,7 +160,6 @@ class Store:
                 if bucket is not None:
                     bucket.take()
                 done = self._accept(line)
-            self._report(now)
         if self.failed is not None:
             raise self.failed
 
@@ -214,7 +227,7 @@ class Store:
         due = self.next_try if self.outage_since is not None else self.buffer[0][0] + self.settings.flush_ms / 1000
         return max(0.0, due - now)
 
-    def _flush(self) -> Iterator[AnyEvent]:
+    def _flush(self) -> Iterator[Committed]:
         batch = [item for _, item in itertools.islice(self.buffer, self.settings.batch_size)]
         began = time.monotonic()
         try:
@@ -238,8 +251,7 @@ class Store:
         self.stats.dead_letters += result.dead_letters
         self.stats.transactions += result.transactions
         log.debug("committed %d events (%d new) in %.1f ms", len(stored), result.new, self.stats.commit_ms[-1])
-        for event in stored:
-            yield stamped(event, committed)
+        yield Committed(stored, committed)
 
     def _unavailable(self, reason: str) -> None:
         now = time.monotonic()

@@ -1,8 +1,9 @@
 """One batch, one transaction: the event log and the typed tables, written idempotently.
 
-Each table gets one `INSERT ... SELECT FROM unnest(arrays) ON CONFLICT`
-statement per batch, and the whole transaction is sent in pipeline mode: one
-round trip per batch. The log ignores an event id it already holds, the typed
+Each table gets one `INSERT ... SELECT FROM jsonb_to_recordset(batch)
+ON CONFLICT` statement per batch (one JSON document is far cheaper to send
+and parse than an array parameter per column), and the whole transaction is
+sent in pipeline mode: one round trip per batch. The log ignores an event id it already holds, the typed
 tables keep the latest revision per natural key, so writing a batch twice
 changes nothing, which is what makes retries and re-runs safe.
 
@@ -13,6 +14,7 @@ error) is retried in halves until the offending rows are alone; those go to
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -35,21 +37,8 @@ log = logging.getLogger("lt.store")
 # integrity constraint violation, program limit exceeded (e.g. a tsvector too long).
 _ROW_PROBLEM_CLASSES = ("22", "23", "54")
 
-def _unnest(columns: dict[str, str]) -> str:
-    """`SELECT <columns> FROM unnest(<one array parameter per column>)`, converting where arrays cannot carry the type."""
-    # jsonb and ragged text[] travel as JSON text: a parameter array cannot hold arrays of different lengths.
-    wire = {"jsonb": "text", "text[]": "text"}
-    arrays = ", ".join(f"%s::{wire.get(t, t)}[]" for t in columns.values())
-    values = ", ".join(_converted(name, sql_type) for name, sql_type in columns.items())
-    return f"SELECT {values} FROM unnest({arrays}) AS r({', '.join(columns)})"
-
-
-def _converted(name: str, sql_type: str) -> str:
-    if sql_type == "jsonb":
-        return f"r.{name}::jsonb AS {name}"
-    if sql_type == "text[]":
-        return f"ARRAY(SELECT jsonb_array_elements_text(r.{name}::jsonb)) AS {name}"
-    return f"r.{name}"
+def _records(columns: dict[str, str]) -> str:
+    return f"jsonb_to_recordset(%s::jsonb) AS r({', '.join(f'{name} {sql_type}' for name, sql_type in columns.items())})"
 
 
 _EVENT_FIELDS = [c for c in rows.EVENT_COLUMNS if c != "ord"]
@@ -59,7 +48,7 @@ _EVENT_FIELDS = [c for c in rows.EVENT_COLUMNS if c != "ord"]
 _INSERT_EVENTS = f"""
 WITH new AS (
     INSERT INTO events ({", ".join(_EVENT_FIELDS)})
-    SELECT {", ".join(_EVENT_FIELDS)} FROM ({_unnest(rows.EVENT_COLUMNS)}) AS batch ORDER BY ord
+    SELECT {", ".join(_EVENT_FIELDS)} FROM {_records(rows.EVENT_COLUMNS)} ORDER BY ord
     ON CONFLICT (id) DO NOTHING
     RETURNING session
 ), touched AS (
@@ -99,7 +88,7 @@ def _upsert_sql(table: str, columns: dict[str, str], key: Sequence[str]) -> str:
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
     # A later revision wins; the same revision again is a no-op, so re-runs rewrite nothing.
     return (
-        f"INSERT INTO {table} AS x ({cols}) {_unnest(columns)} "
+        f"INSERT INTO {table} AS x ({cols}) SELECT {cols} FROM {_records(columns)} "
         f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}, received_at = now() "
         "WHERE x.rev < excluded.rev OR (x.rev = excluded.rev AND x.event_id <> excluded.event_id)"
     )
@@ -254,7 +243,8 @@ class BatchWriter:
         rejected = [i for i in items if isinstance(i, Rejected)]
         counted = None
         if stored:
-            counted = conn.execute(_INSERT_EVENTS, _columns(rows.event_row(n, i) for n, i in enumerate(stored)))
+            records = "[" + ",".join(rows.event_record(n, i) for n, i in enumerate(stored)) + "]"
+            counted = conn.execute(_INSERT_EVENTS, (records,))
             with conn.cursor() as cur:
                 self._write_typed(cur, stored)
         if rejected:
@@ -266,10 +256,10 @@ class BatchWriter:
     def _write_typed(self, cur: psycopg.Cursor, stored: list[Stored]) -> None:
         transcripts = _latest(filter(rows.is_final_transcript, stored), rows.transcript_key)
         if transcripts:
-            cur.execute(_UPSERT_TRANSCRIPTS, _columns(map(rows.transcript_row, transcripts)))
+            cur.execute(_UPSERT_TRANSCRIPTS, (_json(map(rows.transcript_record, transcripts)),))
         translations = _latest(filter(rows.is_final_translation, stored), rows.translation_key)
         if translations:
-            cur.execute(_UPSERT_TRANSLATIONS, _columns(map(rows.translation_row, translations)))
+            cur.execute(_UPSERT_TRANSLATIONS, (_json(map(rows.translation_record, translations)),))
         sessions = sorted(filter(None, map(rows.session_row, stored)), key=lambda row: row[0])
         if sessions:
             cur.executemany(_UPSERT_SESSION, sessions)
@@ -278,9 +268,8 @@ class BatchWriter:
             cur.executemany(_UPSERT_AUDIO, [audio[k] for k in sorted(audio)])
 
 
-def _columns(row_tuples) -> list[list]:
-    """Rows to one list per column: the arrays that unnest() turns back into rows."""
-    return [list(column) for column in zip(*row_tuples)]
+def _json(records) -> str:
+    return json.dumps(list(records), ensure_ascii=False)
 
 
 def _latest(items, key: Callable[[Stored], tuple]) -> list[Stored]:

@@ -297,6 +297,8 @@ def _convert(value: Any, tp: Any, where: str) -> Any:
 
 
 def _scalar(value: Any, tp: Any, where: str) -> Any:
+    if type(value) is tp and (tp is not float or math.isfinite(value)):  # the common case, cheaply
+        return value
     ok = {
         str: isinstance(value, str),
         bool: isinstance(value, bool),

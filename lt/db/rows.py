@@ -1,4 +1,4 @@
-"""What `lt store` writes for one input line: the log row, the typed row, or a dead letter."""
+"""What `lt store` makes of each input line: an event to store, or a dead letter."""
 
 from __future__ import annotations
 
@@ -9,25 +9,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from lt.events import AnyEvent, AudioEvent, SessionEvent, TranscriptEvent, TranslationEvent
+from lt.events import AnyEvent, AudioEvent, SessionEvent
 from lt.ndjson import RAW_KEEP, Line
-
-# Column name -> SQL type of the records built below, as jsonb_to_recordset() reads them.
-EVENT_COLUMNS = {
-    "ord": "integer", "id": "text", "session": "text", "type": "text", "body": "jsonb",
-    "wall_time": "float8", "audio_start": "float8", "audio_end": "float8", "seg": "integer", "final": "boolean",
-}
-TRANSCRIPT_COLUMNS = {
-    "session": "text", "seg": "integer", "rev": "integer", "event_id": "text", "audio_start": "float8",
-    "audio_end": "float8", "text": "text", "lang": "text", "lang_prob": "float8", "words": "jsonb",
-    "confidence": "float8", "no_speech_prob": "float8", "speaker": "text", "flags": "text[]", "t": "jsonb",
-}
-TRANSLATION_COLUMNS = {
-    "session": "text", "seg": "integer", "target_lang": "text", "model": "text", "rev": "integer",
-    "event_id": "text", "engine": "text", "source_lang": "text", "text": "text", "source_text": "text",
-    "audio_start": "float8", "audio_end": "float8", "t": "jsonb",
-}
-AUDIO_COLUMNS = ("event_id", "session", "audio_start", "audio_end", "sha256", "path", "format", "sample_rate", "data")
 
 
 @dataclass(frozen=True)
@@ -90,8 +73,12 @@ def rejected_from_stored(item: Stored, error: str) -> Rejected:
     return Rejected(item.line, error, item.body[:RAW_KEEP], item.event.session, item.event.id)
 
 
-def event_record(ord_: int, item: Stored) -> str:
-    """The log row as a JSON object, the already serialised body spliced in rather than encoded again."""
+def batch_document(items: list[Stored]) -> str:
+    """The batch as the JSON array batch_sql.WRITE_BATCH reads, each body spliced in as it was serialised."""
+    return "[" + ",".join(_event_record(n, item) for n, item in enumerate(items)) + "]"
+
+
+def _event_record(ord_: int, item: Stored) -> str:
     wall_time, audio_start, audio_end, seg, final = item.timeline
     fields = {
         "ord": ord_, "id": item.event.id, "session": item.event.session, "type": item.event.type,
@@ -112,46 +99,9 @@ def _timeline(data: dict[str, Any]) -> tuple:
     )
 
 
-def transcript_record(item: Stored) -> dict[str, Any]:
-    e: TranscriptEvent = item.event  # type: ignore[assignment]
-    return {
-        "session": e.session, "seg": e.seg, "rev": e.rev, "event_id": e.id, "audio_start": e.start,
-        "audio_end": e.end, "text": e.text, "lang": e.lang, "lang_prob": e.lang_prob,
-        "words": [{"w": w.w, "start": w.start, "end": w.end, "p": w.p} for w in e.words],
-        "confidence": e.confidence, "no_speech_prob": e.no_speech_prob, "speaker": e.speaker,
-        "flags": list(e.flags), "t": e.t,
-    }
-
-
-def translation_record(item: Stored) -> dict[str, Any]:
-    e: TranslationEvent = item.event  # type: ignore[assignment]
-    return {
-        "session": e.session, "seg": e.seg, "target_lang": e.target_lang, "model": e.model or e.engine,
-        "rev": e.rev, "event_id": e.id, "engine": e.engine, "source_lang": e.source_lang, "text": e.text,
-        "source_text": e.source_text, "audio_start": e.start, "audio_end": e.end, "t": e.t,
-    }
-
-
 def audio_row(item: Stored) -> tuple:
     e: AudioEvent = item.event  # type: ignore[assignment]
     return (e.id, e.session, e.start, e.end, e.sha256, e.path, e.format, e.sample_rate, item.audio)
-
-
-def transcript_key(item: Stored) -> tuple:
-    return (item.event.session, item.event.seg)  # type: ignore[union-attr]
-
-
-def translation_key(item: Stored) -> tuple:
-    e: TranslationEvent = item.event  # type: ignore[assignment]
-    return (e.session, e.seg, e.target_lang, e.model or e.engine)
-
-
-def is_final_transcript(item: Item) -> bool:
-    return isinstance(item, Stored) and isinstance(item.event, TranscriptEvent) and item.event.final
-
-
-def is_final_translation(item: Item) -> bool:
-    return isinstance(item, Stored) and isinstance(item.event, TranslationEvent) and item.event.final
 
 
 def is_audio(item: Item) -> bool:

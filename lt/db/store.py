@@ -30,7 +30,7 @@ from pathlib import Path
 from lt.background import END, TIMEOUT, Prefetch
 from lt.db.connect import Target
 from lt.db.rows import Item, Rejected, Stored, item_from_line
-from lt.db.writer import BatchWriter, TransactionGate, Unavailable, WriterSettings, shared_gate
+from lt.db.writer import BatchResult, BatchWriter, TransactionGate, Unavailable, WriterSettings, shared_gate
 from lt.errors import ExitCode, LtError
 from lt.events import AnyEvent, Event, UnknownEvent
 from lt.home import lt_home
@@ -230,13 +230,15 @@ class Store:
     def _flush(self) -> Iterator[Committed]:
         batch = [item for _, item in itertools.islice(self.buffer, self.settings.batch_size)]
         began = time.monotonic()
+        result = BatchResult()
         try:
-            result = self.writer.write(batch)
+            self.writer.write(batch, result)
         except Unavailable as exc:
             self._unavailable(str(exc))
             return
         except LtError:
             self.broken = True
+            self._count(result)
             raise
         committed = time.time()
         self._available()
@@ -244,14 +246,16 @@ class Store:
         for _ in batch:
             _, item = self.buffer.popleft()
             self.buffered_bytes -= item.size
+        self._count(result)
         refused = {id(item) for item in result.refused}
-        stored = [item.event for item in batch if isinstance(item, Stored) and id(item) not in refused]
-        self.stats.stored += len(stored)
+        log.debug("committed %d events (%d new) in %.1f ms", result.stored, result.new, self.stats.commit_ms[-1])
+        yield Committed([i.event for i in batch if isinstance(i, Stored) and id(i) not in refused], committed)
+
+    def _count(self, result: BatchResult) -> None:
+        self.stats.stored += result.stored
         self.stats.new += result.new
         self.stats.dead_letters += result.dead_letters
         self.stats.transactions += result.transactions
-        log.debug("committed %d events (%d new) in %.1f ms", len(stored), result.new, self.stats.commit_ms[-1])
-        yield Committed(stored, committed)
 
     def _unavailable(self, reason: str) -> None:
         now = time.monotonic()

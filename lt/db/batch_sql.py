@@ -1,0 +1,98 @@
+"""The SQL that writes a batch: one statement for the log and the typed tables.
+
+The batch travels as one JSON document (far cheaper to send and parse than an
+array parameter per column) and is read back with `jsonb_to_recordset`. The
+typed rows are taken from each event's body on the server, so the client
+serialises every event once.
+
+- `events` ignores an id it already holds;
+- `sessions` note an arrival only for events that were new;
+- `transcripts` and `translations` keep the highest `rev` per natural key
+  (the later event on a tie); the same revision again rewrites nothing.
+
+So writing a batch twice leaves every row as it was.
+"""
+
+from __future__ import annotations
+
+# Column name -> SQL type of the records that rows.event_record() builds.
+EVENT_COLUMNS = {
+    "ord": "integer", "id": "text", "session": "text", "type": "text", "body": "jsonb",
+    "wall_time": "float8", "audio_start": "float8", "audio_end": "float8", "seg": "integer", "final": "boolean",
+}
+
+_LOGGED = [c for c in EVENT_COLUMNS if c != "ord"]
+_REV = "(body->>'rev')::integer"
+_MODEL = "coalesce(body->>'model', body->>'engine')"
+
+# Column -> how it is read from a final transcript's row in the batch.
+_TRANSCRIPT = {
+    "session": "session", "seg": "seg", "rev": _REV, "event_id": "id",
+    "audio_start": "audio_start", "audio_end": "audio_end", "text": "body->>'text'", "lang": "body->>'lang'",
+    "lang_prob": "(body->>'lang_prob')::float8", "words": "coalesce(body->'words', '[]')",
+    "confidence": "(body->>'confidence')::float8", "no_speech_prob": "(body->>'no_speech_prob')::float8",
+    "speaker": "body->>'speaker'", "flags": "ARRAY(SELECT jsonb_array_elements_text(coalesce(body->'flags', '[]')))",
+    "t": "coalesce(body->'t', '{}')",
+}
+_TRANSLATION = {
+    "session": "session", "seg": "seg", "target_lang": "body->>'target_lang'", "model": _MODEL, "rev": _REV,
+    "event_id": "id", "engine": "body->>'engine'", "source_lang": "body->>'source_lang'", "text": "body->>'text'",
+    "source_text": "body->>'source_text'", "audio_start": "audio_start", "audio_end": "audio_end",
+    "t": "coalesce(body->'t', '{}')",
+}
+
+
+def _upsert(table: str, columns: dict[str, str], key: tuple[str, ...], kind: str) -> str:
+    distinct = ", ".join(columns[k] for k in key)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
+    return f"""
+    INSERT INTO {table} AS x ({", ".join(columns)})
+    SELECT DISTINCT ON ({distinct}) {", ".join(columns.values())}
+    FROM batch WHERE type = '{kind}' AND final
+    ORDER BY {distinct}, {_REV} DESC, ord DESC
+    ON CONFLICT ({", ".join(key)}) DO UPDATE SET {updates}, received_at = now()
+    WHERE x.rev < excluded.rev OR (x.rev = excluded.rev AND x.event_id <> excluded.event_id)"""
+
+
+WRITE_BATCH = f"""
+WITH batch AS MATERIALIZED (
+    SELECT * FROM jsonb_to_recordset(%s::jsonb) AS r({", ".join(f"{c} {t}" for c, t in EVENT_COLUMNS.items())})
+), new AS (
+    INSERT INTO events ({", ".join(_LOGGED)})
+    SELECT {", ".join(_LOGGED)} FROM batch ORDER BY ord
+    ON CONFLICT (id) DO NOTHING
+    RETURNING session
+), arrived AS (
+    INSERT INTO sessions AS s (session, first_received, last_received)
+    SELECT session, now(), now() FROM new GROUP BY session
+    ON CONFLICT (session) DO UPDATE SET last_received = excluded.last_received
+), transcribed AS ({_upsert("transcripts", _TRANSCRIPT, ("session", "seg"), "transcript")}
+), translated AS ({_upsert("translations", _TRANSLATION, ("session", "seg", "target_lang", "model"), "translation")}
+)
+SELECT count(*) FROM new
+"""
+
+UPSERT_SESSION = """
+INSERT INTO sessions AS s (session, first_received, last_received, started_at, ended_at, source, model, language)
+VALUES (%s, now(), now(), to_timestamp(%s), to_timestamp(%s), %s, %s, %s)
+ON CONFLICT (session) DO UPDATE SET
+    started_at = least(s.started_at, excluded.started_at),
+    ended_at = greatest(s.ended_at, excluded.ended_at),
+    source = coalesce(s.source, excluded.source),
+    model = coalesce(s.model, excluded.model),
+    language = coalesce(s.language, excluded.language)
+"""
+
+AUDIO_COLUMNS = ("event_id", "session", "audio_start", "audio_end", "sha256", "path", "format", "sample_rate", "data")
+
+UPSERT_AUDIO = f"""
+INSERT INTO audio_chunks AS a ({", ".join(AUDIO_COLUMNS)})
+VALUES ({", ".join(["%s"] * len(AUDIO_COLUMNS))})
+ON CONFLICT (event_id) DO UPDATE SET data = coalesce(a.data, excluded.data)
+"""
+
+INSERT_DEAD_LETTER = """
+INSERT INTO dead_letters (fingerprint, source, line, session, event_id, error, raw)
+VALUES (%s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (fingerprint) DO NOTHING
+"""

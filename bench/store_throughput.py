@@ -233,9 +233,11 @@ def memory(url: str, count: int) -> None:
         watched = psutil.Process(proc.pid)
         while proc.poll() is None:
             try:
-                samples.append((written, watched.memory_info().rss))
+                rss = watched.memory_info().rss
             except psutil.NoSuchProcess:
                 return
+            if rss:  # 0 once the process has exited but not been reaped
+                samples.append((written, rss))
             time.sleep(0.5)
 
     sampler = threading.Thread(target=sample)

@@ -31,7 +31,7 @@ from lt.background import END, TIMEOUT, Prefetch
 from lt.db.connect import Target
 from lt.db.rows import Item, Rejected, Stored, item_from_line
 from lt.db.writer import BatchResult, BatchWriter, TransactionGate, Unavailable, WriterSettings, shared_gate
-from lt.errors import ExitCode, LtError
+from lt.errors import ExitCode, LtError, Terminated
 from lt.events import AnyEvent, Event, UnknownEvent
 from lt.home import lt_home
 from lt.ndjson import Line
@@ -170,11 +170,18 @@ class Store:
                 return
             self._take_read_ahead()
             self.writer.reset_if_unsure()
-            while self.buffer:
-                if self.outage_since is not None:
-                    time.sleep(max(0.0, self.next_try - time.monotonic()))
-                for _ in self._flush():
-                    pass
+            try:
+                while self.buffer:
+                    if self.outage_since is not None:
+                        time.sleep(max(0.0, self.next_try - time.monotonic()))
+                    for _ in self._flush():
+                        pass
+            except (KeyboardInterrupt, Terminated):
+                # Interrupted again while committing the rest: keep it in a file rather than lose it.
+                if self.buffer:
+                    path = self._spill()
+                    log.error("%d events not stored were written to %s (store them: lt store < %s)", self.stats.spilled, path, path)
+                raise
         finally:
             self.writer.close()
 
@@ -280,19 +287,23 @@ class Store:
         self.attempts = 0
 
     def _give_up(self, reason: str) -> None:
-        self.broken = True
         self._take_read_ahead()
-        path = spill([item for _, item in self.buffer])
-        self.stats.spilled = len(self.buffer)
-        self.stats.spill_path = path
-        self.buffer.clear()
-        self.buffered_bytes = 0
+        path = self._spill()
         raise LtError(
             f"the database stayed unavailable for {self.settings.retry_for:g} s ({reason}); "
             f"{self.stats.spilled} events not stored were written to {path}",
             hint=f"when the database is back: lt store < {path}",
             code=ExitCode.UNAVAILABLE,
         )
+
+    def _spill(self) -> Path:
+        self.broken = True
+        path = spill([item for _, item in self.buffer])
+        self.stats.spilled = len(self.buffer)
+        self.stats.spill_path = path
+        self.buffer.clear()
+        self.buffered_bytes = 0
+        return path
 
     def _report(self, now: float) -> None:
         if now < self.next_report or not log.isEnabledFor(logging.DEBUG):

@@ -134,6 +134,11 @@ class Store:
     def run(self, lines: Iterable[Line]) -> Iterator[Committed]:
         """The committed batches, in input order."""
         self.reader = Prefetch(lines, maxsize=READ_AHEAD_LINES)
+        try:
+            # Connecting and migrating now keeps that time out of the first live event's latency.
+            self.writer.open()
+        except Unavailable as exc:
+            self._unavailable(str(exc))
         bucket = TokenBucket(self.settings.max_rate) if self.settings.max_rate else None
         done = False
         while not done or self.buffer:

@@ -91,16 +91,26 @@ class BatchWriter:
         self.gate = gate
         self._conn: psycopg.Connection | None = None
 
+    def open(self) -> None:
+        """Connect (and migrate) now rather than on the first batch; Unavailable if the server is gone."""
+        with self._translated_errors():
+            self._connection()
+
     def write(self, items: Sequence[Item], result: BatchResult) -> None:
         """Commit `items` (retrying in halves around bad rows), counting into `result` as parts commit.
 
         Raises Unavailable if the server is gone (the whole batch may be written again), LtError
         when it refuses the batch for other reasons or --on-bad fail meets a refused event.
         """
+        with self._translated_errors():
+            self._write_isolating(self._connection(), list(items), result)
+
+    @contextmanager
+    def _translated_errors(self) -> Iterator[None]:
         import psycopg
 
         try:
-            self._write_isolating(self._connection(), list(items), result)
+            yield
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             self.close()
             raise Unavailable(redact(str(exc)).strip() or type(exc).__name__) from None

@@ -163,31 +163,29 @@ def empty(url: str) -> None:
         conn.execute("VACUUM ANALYZE")
 
 
+def best_of_two(url: str, baseline, candidate) -> tuple[float, float]:
+    """The best times of two alternating rounds each, the tables emptied before every round."""
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(2):
+        for timed, run in zip(times, (baseline, candidate)):
+            empty(url)
+            timed.append(run())
+    return min(times[0]), min(times[1])
+
+
 def throughput(url: str, count: int, folder: Path) -> None:
     path = folder / "events.ndjson"
     with open(path, "wb") as out:
         for event in events("bench-" + uuid.uuid4().hex[:8], count):
             out.write(line(event))
-    copy_s, store_s = [], []
-    for _ in range(2):
-        empty(url)
-        copy_s.append(bare_copy(url, path))
-        empty(url)
-        store_s.append(lt_store(url, path))
-    best_copy, best_store = min(copy_s), min(store_s)
+    best_copy, best_store = best_of_two(url, lambda: bare_copy(url, path), lambda: lt_store(url, path))
     print(f"throughput, {count} events (best of 2):")
     print(f"  bare psycopg COPY     {count / best_copy:9.0f} events/s  ({best_copy:.2f} s, reading and json.loads included)")
     print(f"  lt store (a process)  {count / best_store:9.0f} events/s  ({best_store:.2f} s, process start and validation included)")
     print(f"  ratio lt store / COPY {best_copy / best_store:.2f}  (target >= 0.7)")
     items = parsed(path)
-    write_s, copy_only_s = [], []
-    for _ in range(2):
-        empty(url)
-        copy_only_s.append(copy_path(url, path))
-        empty(url)
-        write_s.append(writer_path(url, items))
-    best_copy, best_write = min(copy_only_s), min(write_s)
-    print(f"write path only, events parsed beforehand (best of 2):")
+    best_copy, best_write = best_of_two(url, lambda: copy_path(url, path), lambda: writer_path(url, items))
+    print("write path only, input decoded beforehand (best of 2):")
     print(f"  COPY of the same rows {count / best_copy:9.0f} events/s  ({best_copy:.2f} s)")
     print(f"  lt BatchWriter        {count / best_write:9.0f} events/s  ({best_write:.2f} s)")
     print(f"  ratio writer / COPY   {best_copy / best_write:.2f}")

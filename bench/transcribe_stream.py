@@ -11,7 +11,7 @@ the clock keeps running while the model computes. Measured:
 - real-time factor: time spent decoding / audio duration;
 - WER of the stream's finals and of batch mode on the same audio and model.
 
-    .venv/bin/python bench/transcribe_stream.py [--models tiny.en,base] [--beam-size 5] [--min-chunk 1.0]
+    .venv/bin/python bench/transcribe_stream.py [--models tiny.en,base] [--window short|full] [--beam-size 5]
 
 Targets (DESIGN.md, 2-core CPU, base int8): final p50 <= 2.0 s, p95 <= 3.3 s,
 partial p50 <= 1.2 s, keeps up with real time, WER <= 1.1 x batch WER.
@@ -71,7 +71,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def measure(name: str, pcm: bytes, reference: str, args) -> dict:
-    loaded = load_engines(TranscribeSettings(model=name, beam_size=args.beam_size))
+    loaded = load_engines(TranscribeSettings(model=name, beam_size=args.beam_size, window=args.window))
     timed = TimedTranscriber(loaded.transcriber)
     engines = Engines(timed, loaded.model, loaded.vad, name)
     timed.transcribe(np.zeros(16000, dtype=np.float32))  # warm up
@@ -91,6 +91,7 @@ def measure(name: str, pcm: bytes, reference: str, args) -> dict:
         "model": name,
         "beam_size": args.beam_size,
         "min_chunk": args.min_chunk,
+        "window": args.window,
         "audio_s": round(stats.audio_seconds, 1),
         "final_p50": round(percentile(final_lat, 50), 2),
         "final_p95": round(percentile(final_lat, 95), 2),
@@ -110,6 +111,7 @@ def main() -> None:
     parser.add_argument("--models", default="tiny.en,base")
     parser.add_argument("--beam-size", type=int, default=5)
     parser.add_argument("--min-chunk", type=float, default=1.0)
+    parser.add_argument("--window", choices=["short", "full"], default="short", help="encoder window of stream decodes")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     pcm = sf.read(ROOT / "examples" / "meeting.wav", dtype="int16")[0].tobytes()
@@ -119,6 +121,7 @@ def main() -> None:
         print(json.dumps({"machine": machine(), "results": results}, indent=2))
         return
     print(f"machine: {machine()}")
+    print(f"window: {args.window}, beam size {args.beam_size}, min chunk {args.min_chunk} s")
     print("model    final p50  final p95  partial p50   RTF  decodes (cheap)  stream WER  batch WER  ratio")
     for r in results:
         print(

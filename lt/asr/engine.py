@@ -95,11 +95,12 @@ class WhisperTranscriber:
             condition_on_previous_text=False,
             vad_filter=False,
         )
-        decoded = tuple(_segment(s) for s in segments)
+        decoded = tuple(segment_of(s) for s in segments)
         return Decoded(decoded, info.language, info.language_probability)
 
 
-def _segment(s) -> Segment:
+def segment_of(s) -> Segment:
+    """Our Segment from one of faster-whisper's."""
     words = tuple(Word(w.word, w.start, w.end, w.probability) for w in (s.words or ()))
     return Segment(words, s.avg_logprob, s.no_speech_prob, s.compression_ratio)
 

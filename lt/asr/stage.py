@@ -24,6 +24,7 @@ from lt.asr.captions import CaptionRules
 from lt.asr.engine import SAMPLE_RATE, DecodeOptions, ModelSettings, Transcriber, WhisperTranscriber, load_whisper
 from lt.asr.keep_audio import AudioKeeper
 from lt.asr.pcm_input import PcmInput
+from lt.asr.short_window import ShortWindowTranscriber
 from lt.asr.streaming import Caption, Output, StreamingPolicy, StreamSettings
 from lt.asr.vad import SileroVad, VoiceDetector
 from lt.errors import ExitCode, LtError, Terminated
@@ -44,6 +45,7 @@ class TranscribeSettings:
     min_chunk: float = 1.0
     pause: float = 0.8
     max_hold: float = 1.5
+    window: str = "short"  # stream decodes: short encodes only the buffered audio (see short_window.py), full 30 s
     partials: bool = True
     device: str = "auto"
     compute_type: str = "auto"
@@ -97,7 +99,8 @@ def load_engines(settings: TranscribeSettings) -> Engines:
             f"model {settings.model!r} is English-only and cannot transcribe {settings.language!r}",
             hint="use a multilingual model, e.g. --model base",
         )
-    return Engines(WhisperTranscriber(model, _decode_options(settings)), model, name=settings.model)
+    engine = ShortWindowTranscriber if settings.window == "short" else WhisperTranscriber
+    return Engines(engine(model, _decode_options(settings)), model, name=settings.model)
 
 
 def _decode_options(settings: TranscribeSettings) -> DecodeOptions:
@@ -111,6 +114,16 @@ def transcribe(
     stats: TranscribeStats | None = None,
 ) -> Iterator[Event]:
     """Events for the PCM byte chunks; the engines load before the first event."""
+    return start(chunks, settings, engines, stats).events()
+
+
+def start(
+    chunks: Iterable[bytes],
+    settings: TranscribeSettings,
+    engines: Engines | None = None,
+    stats: TranscribeStats | None = None,
+) -> TranscribeRun:
+    """Load the engines, see whether the input is live, and get ready to emit events."""
     stats = stats if stats is not None else TranscribeStats()
     engines = engines or load_engines(settings)
     session = settings.session or new_session_id()
@@ -118,11 +131,14 @@ def transcribe(
     live = audio.probe_live() if settings.mode != "batch" else False
     mode = settings.mode if settings.mode != "auto" else ("stream" if live else "batch")
     stats.mode = mode
-    run = _Run(session, settings, engines, audio, stats, live)
-    return run.events(mode)
+    return TranscribeRun(session, settings, engines, audio, stats, live)
 
 
-class _Run:
+class TranscribeRun:
+    """One session of the stage. `events()` is the stream of events; when it is cut short by a
+    signal that arrived while its consumer was busy, `interrupted()` gives the pending text as
+    finals and the session end, so nothing already heard is lost."""
+
     def __init__(self, session: str, settings: TranscribeSettings, engines: Engines, audio: PcmInput, stats: TranscribeStats, live: bool):
         self.session = session
         self.live = live  # only live audio has a real time to fall behind; a file is simulated exactly
@@ -131,24 +147,31 @@ class _Run:
         self.audio = audio
         self.stats = stats
         self.keeper = AudioKeeper(settings.keep_audio, session) if settings.keep_audio else None
+        self.policy: StreamingPolicy | None = None
         self.seg = 0
         self.rev = 0
         self.last_partial = ""
+        self.ended = False
         self.began = time.monotonic()
 
-    def events(self, mode: str) -> Iterator[Event]:
-        yield self._start(mode)
-        body = self._stream() if mode == "stream" else self._batch()
+    def events(self) -> Iterator[Event]:
+        yield self._start(self.stats.mode)
+        body = self._stream() if self.stats.mode == "stream" else self._batch()
         try:
             yield from body
         except (LtError, KeyboardInterrupt, Terminated):
-            yield from self._flush_on_error()
-            yield self._end()
+            yield from self.interrupted()
             raise
         yield from self._closing()
         yield self._end()
         if self.audio.samples == 0:
             raise LtError("no audio arrived on stdin", hint="feed it raw PCM: lt capture FILE | lt transcribe")
+
+    def interrupted(self) -> Iterator[Event]:
+        if self.ended:
+            return
+        yield from self._flush_on_error()
+        yield self._end()
 
     def _start(self, mode: str) -> SessionEvent:
         s = self.settings
@@ -162,12 +185,13 @@ class _Run:
             language=s.language or "auto",
             params={
                 "mode": mode, "task": s.task, "beam_size": s.beam_size, "min_chunk": s.min_chunk,
-                "pause": s.pause, "max_hold": s.max_hold, "partials": s.partials, "device": s.device, "compute_type": s.compute_type,
+                "pause": s.pause, "max_hold": s.max_hold, "window": s.window, "partials": s.partials, "device": s.device, "compute_type": s.compute_type,
             },
             audio={"encoding": "s16le", "sample_rate": SAMPLE_RATE, "channels": 1},
         ).stamped(STAGE)
 
     def _end(self) -> SessionEvent:
+        self.ended = True
         self.stats.audio_seconds = self.audio.seconds
         self.stats.wall_seconds = time.monotonic() - self.began
         return SessionEvent(
@@ -240,9 +264,8 @@ class _Run:
 
     def _flush_on_error(self) -> Iterator[Event]:
         """Whatever text is pending goes out as finals, without another decode."""
-        policy = getattr(self, "policy", None)
-        if policy is not None:
-            for caption in policy.flush().finals:
+        if self.policy is not None:
+            for caption in self.policy.flush().finals:
                 yield self._final(caption)
         if self.keeper:
             yield from self._audio_events(self.keeper.close())

@@ -20,6 +20,11 @@ class Mode(str, enum.Enum):
     batch = "batch"
 
 
+class Window(str, enum.Enum):
+    short = "short"
+    full = "full"
+
+
 class Task(str, enum.Enum):
     transcribe = "transcribe"
     translate = "translate"
@@ -45,6 +50,10 @@ def transcribe(
         float,
         typer.Option("--max-hold", min=0.1, max=60, help="Longest committed text waits for its sentence to end before it goes out as a final."),
     ] = 1.5,
+    window: Annotated[
+        Window,
+        typer.Option("--window", case_sensitive=False, help="Stream decodes: short encodes only the buffered audio (about 3x faster on a CPU); full is Whisper's fixed 30 s window."),
+    ] = Window.short,
     beam_size: Annotated[int, typer.Option("--beam-size", min=1, max=20, help="Beam search width (1 = greedy, fastest).")] = 5,
     keep_audio: Annotated[
         Optional[Path],
@@ -72,9 +81,8 @@ def transcribe(
 
       lt capture talk.mp3 | lt transcribe --mode batch --language es
     """
-    from lt.asr.stage import TranscribeSettings, TranscribeStats, exit_code
-    from lt.asr.stage import transcribe as run_transcribe
-    from lt.errors import LtError
+    from lt.asr.stage import TranscribeSettings, TranscribeStats, exit_code, start
+    from lt.errors import LtError, Terminated
     from lt.ndjson import EventWriter
 
     setup_logging(verbosity(verbose, quiet))
@@ -82,13 +90,17 @@ def transcribe(
         raise LtError("stdin is a terminal, not audio", hint="pipe audio in: lt capture FILE | lt transcribe")
     settings = TranscribeSettings(
         model=model, mode=mode.value, language=None if language == "auto" else language, task=task.value,
-        beam_size=beam_size, min_chunk=min_chunk, pause=pause, max_hold=max_hold, partials=partials, device=device,
+        beam_size=beam_size, min_chunk=min_chunk, pause=pause, max_hold=max_hold, window=window.value, partials=partials, device=device,
         compute_type=compute_type, keep_audio=keep_audio, stall_timeout=stall_timeout, session=session,
     )
     stats = TranscribeStats()
-    events = run_transcribe(_audio_only(sys.stdin.fileno()), settings, stats=stats)
+    run = start(_audio_only(sys.stdin.fileno()), settings, stats=stats)
+    writer = EventWriter()
     try:
-        EventWriter().write_all(events)
+        writer.write_all(run.events())
+    except (KeyboardInterrupt, Terminated):
+        writer.write_all(run.interrupted())
+        raise
     finally:
         if stats.mode:
             log.info(stats.summary())

@@ -121,16 +121,16 @@ def session_row(item: Stored) -> tuple | None:
 
 
 def dead_letter_row(item: Rejected, source: str) -> tuple:
-    # PostgreSQL text cannot hold NUL; binary garbage keeps its shape with U+FFFD instead.
-    raw = item.raw.replace("\x00", "\ufffd")
-    error = item.error.replace("\x00", "\ufffd")
+    raw = _clean(item.raw)
+    # The same bad line of the same input again is the same dead letter, so re-runs add none.
     fingerprint = hashlib.sha256(
         "\x1f".join([source, str(item.line), item.session or "", raw]).encode("utf-8", "replace")
     ).hexdigest()
-    return (fingerprint, source, item.line, _clean(item.session), _clean(item.event_id), error, raw)
+    return (fingerprint, source, item.line, _clean(item.session), _clean(item.event_id), _clean(item.error), raw)
 
 
 def _clean(text: str | None) -> str | None:
+    """PostgreSQL text cannot hold NUL; binary garbage keeps its shape with U+FFFD instead."""
     return None if text is None else text.replace("\x00", "\ufffd")
 
 

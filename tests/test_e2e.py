@@ -123,8 +123,8 @@ def test_short_soak_keeps_memory_flat_and_stores_every_final_once(tmp_path, exam
     session = "soak-" + new_session_id()
     out = tmp_path / "tee.ndjson"
     chain = Chain(
-        ["capture", str(example_wav), "--loop", "--duration", "240"],
-        ["transcribe", "--model", "tiny.en", "--mode", "stream", "--language", "en"],
+        ["capture", str(example_wav), "--loop", "--duration", "120"],
+        ["transcribe", "--model", "tiny.en", "--mode", "stream", "--language", "en", "--min-chunk", "3"],
         ["translate", "--to", "pt"],
         ["store", "--tee"],
         ["overlay", "--sink", "null", "--clock", "events", "--size", "640x360"],
@@ -139,5 +139,5 @@ def test_short_soak_keeps_memory_flat_and_stores_every_final_once(tmp_path, exam
         growth = max(samples[-third:]) - max(samples[third:2 * third])
         assert growth < 40 * 2**20, f"{stage.name} RSS grew by {growth / 2**20:.0f} MiB over the last third"
     counts = stored(db_conn, session)
-    assert counts["final_events"] == counts["final_segs"] == counts["transcripts"] >= 30
+    assert counts["final_events"] == counts["final_segs"] == counts["transcripts"] >= 15
     assert counts["translations"] == counts["transcripts"]

@@ -5,7 +5,8 @@ array parameter per column) and is read back with `jsonb_to_recordset`. The
 typed rows are taken from each event's body on the server, so the client
 serialises every event once.
 
-- `events` ignores an id it already holds;
+- `events` keeps the first body for an id, only adding the stamps of stages
+  it had not been through (`t`);
 - `sessions` note an arrival only for events that were new;
 - `transcripts` and `translations` keep the highest `rev` per natural key
   (the later event on a tie); the same revision again rewrites nothing.
@@ -54,14 +55,23 @@ def _upsert(table: str, columns: dict[str, str], key: tuple[str, ...], kind: str
     WHERE x.rev < excluded.rev OR (x.rev = excluded.rev AND x.event_id <> excluded.event_id)"""
 
 
+def _stamps(row: str) -> str:
+    return f"CASE jsonb_typeof({row}.body->'t') WHEN 'object' THEN {row}.body->'t' ELSE '{{}}'::jsonb END"
+
+
+# An event already in the log keeps its body, except that stamps of stages it had not been through
+# yet are added to its `t` (the overlay's trace brings the first-frame time of stored captions).
 WRITE_BATCH = f"""
 WITH batch AS MATERIALIZED (
     SELECT * FROM jsonb_to_recordset(%s::jsonb) AS r({", ".join(f"{c} {t}" for c, t in EVENT_COLUMNS.items())})
+), written AS (
+    INSERT INTO events AS e ({", ".join(_LOGGED)})
+    SELECT {", ".join(_LOGGED)} FROM (SELECT DISTINCT ON (id) * FROM batch ORDER BY id, ord) once ORDER BY ord
+    ON CONFLICT (id) DO UPDATE SET body = jsonb_set(e.body, '{{t}}', {_stamps("excluded")} || {_stamps("e")})
+    WHERE NOT {_stamps("e")} ?& ARRAY(SELECT jsonb_object_keys({_stamps("excluded")}))
+    RETURNING session, xmax = 0 AS inserted
 ), new AS (
-    INSERT INTO events ({", ".join(_LOGGED)})
-    SELECT {", ".join(_LOGGED)} FROM batch ORDER BY ord
-    ON CONFLICT (id) DO NOTHING
-    RETURNING session
+    SELECT session FROM written WHERE inserted
 ), arrived AS (
     INSERT INTO sessions AS s (session, first_received, last_received)
     SELECT session, now(), now() FROM new GROUP BY session

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import statistics
 import time
@@ -29,6 +28,7 @@ import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
 
 from lt.asr.stage import TranscribeSettings, load_engines, transcribe  # noqa: E402
+from translate_throughput import machine as cpu_and_system  # noqa: E402  (bench/ is on the path as a script)
 from lt.events import TranscriptEvent  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,15 +98,8 @@ def main() -> None:
 
 
 def machine() -> str:
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
+    """The CPU, and how busy the machine was: other processes slow every absolute figure."""
+    return f"{cpu_and_system()}, load average {os.getloadavg()[0]:.1f}"
 
 
 if __name__ == "__main__":

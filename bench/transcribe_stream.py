@@ -78,7 +78,9 @@ def measure(name: str, pcm: bytes, reference: str, args) -> dict:
     timed.seconds = 0.0
     clock: dict = {}
     stats = TranscribeStats()
-    settings = TranscribeSettings(model=name, mode="stream", beam_size=args.beam_size, min_chunk=args.min_chunk)
+    settings = TranscribeSettings(
+        model=name, mode="stream", beam_size=args.beam_size, min_chunk=args.min_chunk, max_hold=args.max_hold, window=args.window
+    )
     events = [e for e in transcribe(paced(pcm, clock), settings, engines, stats) if isinstance(e, TranscriptEvent)]
     finals = [e for e in events if e.final]
     final_lat = [e.t["transcribe"] - (clock["t0"] + w.end) for e in finals for w in e.words]
@@ -92,6 +94,8 @@ def measure(name: str, pcm: bytes, reference: str, args) -> dict:
         "beam_size": args.beam_size,
         "min_chunk": args.min_chunk,
         "window": args.window,
+        "max_hold": args.max_hold,
+        "finals": len(finals),
         "audio_s": round(stats.audio_seconds, 1),
         "final_p50": round(percentile(final_lat, 50), 2),
         "final_p95": round(percentile(final_lat, 95), 2),
@@ -111,6 +115,7 @@ def main() -> None:
     parser.add_argument("--models", default="tiny.en,base")
     parser.add_argument("--beam-size", type=int, default=5)
     parser.add_argument("--min-chunk", type=float, default=1.0)
+    parser.add_argument("--max-hold", type=float, default=TranscribeSettings().max_hold)
     parser.add_argument("--window", choices=["short", "full"], default="short", help="encoder window of stream decodes")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -121,12 +126,12 @@ def main() -> None:
         print(json.dumps({"machine": machine(), "results": results}, indent=2))
         return
     print(f"machine: {machine()}")
-    print(f"window: {args.window}, beam size {args.beam_size}, min chunk {args.min_chunk} s")
-    print("model    final p50  final p95  partial p50   RTF  decodes (cheap)  stream WER  batch WER  ratio")
+    print(f"window: {args.window}, max hold {args.max_hold} s, beam size {args.beam_size}, min chunk {args.min_chunk} s")
+    print("model    final p50  final p95  partial p50   RTF  decodes (cheap)  finals  stream WER  batch WER  ratio")
     for r in results:
         print(
             f"{r['model']:8} {r['final_p50']:8.2f}s {r['final_p95']:9.2f}s {r['partial_p50']:11.2f}s"
-            f" {r['rtf']:6.2f} {r['decodes']:7d} ({r['cheap_decodes']:3d}) {r['stream_wer']:11.3f}"
+            f" {r['rtf']:6.2f} {r['decodes']:7d} ({r['cheap_decodes']:3d}) {r['finals']:7d} {r['stream_wer']:11.3f}"
             f" {r['batch_wer']:10.3f} {r['wer_ratio'] if r['wer_ratio'] is not None else '-':>6}"
         )
     print("targets (base): final p50 <= 2.0 s, p95 <= 3.3 s, partial p50 <= 1.2 s, RTF < 1, WER ratio <= 1.1")

@@ -42,7 +42,7 @@ class StreamSettings:
     pause: float = 0.8  # silence that ends an utterance
     max_buffer: float = 15.0  # seconds of audio ever kept for re-decoding
     lead_in: float = 0.3  # audio kept before speech starts, so its first sound is not clipped
-    max_hold: float = 1.5  # longest a committed word waits (audio time) for its sentence to end
+    max_hold: float = 4.0  # longest a committed word waits (audio time) for its sentence to end
     trim_after: float = 6.0  # past this, the buffer is cut at the last final even mid-sentence
     captions: CaptionRules = CaptionRules()
     prompt_chars: int = 200

@@ -44,7 +44,7 @@ class TranscribeSettings:
     beam_size: int = 5
     min_chunk: float = 1.0
     pause: float = 0.8
-    max_hold: float = 4.0
+    max_hold: float = 2.0
     window: str = "short"  # stream decodes: short encodes only the buffered audio (see short_window.py), full 30 s
     partials: bool = True
     device: str = "auto"

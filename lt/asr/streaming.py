@@ -14,8 +14,8 @@ prompt. A word is committed when two consecutive decodes agree on it (the
 longest common prefix of the hypotheses, as in whisper_streaming's
 LocalAgreement-2). Committed words are cut into caption-sized finals at
 sentence ends, at commas once a caption is long enough, at a maximum length,
-at pauses, and when a committed word has waited `max_hold` seconds for its
-sentence to end. The audio of finalised words is dropped at sentence ends (or
+at pauses, and when a word committed `max_hold` seconds ago is still waiting
+for its sentence to end. The audio of finalised words is dropped at sentence ends (or
 past `trim_after` seconds), so the buffer stays short and never grows past
 `max_buffer`, while the decoder keeps whole sentences as context. The VAD keeps silence away from the
 decoder, and a pause of `pause` seconds commits whatever is still tentative.
@@ -23,6 +23,7 @@ decoder, and a pause of `pause` seconds commits whatever is still tentative.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,7 +43,7 @@ class StreamSettings:
     pause: float = 0.8  # silence that ends an utterance
     max_buffer: float = 15.0  # seconds of audio ever kept for re-decoding
     lead_in: float = 0.3  # audio kept before speech starts, so its first sound is not clipped
-    max_hold: float = 4.0  # longest a committed word waits (audio time) for its sentence to end
+    max_hold: float = 2.0  # longest (audio time) a committed word waits for its sentence to end
     trim_after: float = 6.0  # past this, the buffer is cut at the last final even mid-sentence
     captions: CaptionRules = CaptionRules()
     prompt_chars: int = 200
@@ -56,6 +57,7 @@ class HypWord:
     segment: Segment
     language: str | None
     language_prob: float | None
+    committed_at: float = 0.0  # audio time at which two decodes had agreed on it
 
     @property
     def text(self) -> str:
@@ -209,7 +211,6 @@ class StreamingPolicy:
             committed.append(new.pop(0))
             self.tentative.pop(0)
         self.tentative = new
-        self._note_committed(committed)
         return committed
 
     def _drop_echo(self, new: list[HypWord]) -> list[HypWord]:
@@ -223,13 +224,15 @@ class StreamingPolicy:
                 return new[n:]
         return new
 
-    def _note_committed(self, words: list[HypWord]) -> None:
-        if words:
-            self.last_committed_end = max(self.last_committed_end, words[-1].word.end)
-            self.recent = (self.recent + words)[-5:]
+    def _commit(self, words: list[HypWord]) -> None:
+        if not words:
+            return
+        self.last_committed_end = max(self.last_committed_end, words[-1].word.end)
+        self.recent = (self.recent + words)[-5:]
+        self.pending.extend(dataclasses.replace(w, committed_at=self.audio_time) for w in words)
 
     def _advance(self, committed: list[HypWord]) -> Output:
-        self.pending.extend(committed)
+        self._commit(committed)
         finals = self._cut(flush=False)
         if len(self.buffer) / SAMPLE_RATE > self.settings.max_buffer:
             finals += self._force_out()
@@ -239,16 +242,14 @@ class StreamingPolicy:
     def _force_out(self) -> list[Caption]:
         """The buffer is at its bound: commit everything so the audio can go."""
         self.stats.forced_trims += 1
-        self._note_committed(self.tentative)
-        self.pending.extend(self.tentative)
+        self._commit(self.tentative)
         self.tentative = []
         finals = self._cut(flush=True)
         self._trim(self.audio_time - self.settings.lead_in)
         return finals
 
     def _end_utterance(self, committed: list[HypWord]) -> Output:
-        self._note_committed(committed)
-        self.pending.extend(committed)
+        self._commit(committed)
         self.tentative = []
         finals = self._cut(flush=True)
         self.language = self.settings.language
@@ -261,7 +262,7 @@ class StreamingPolicy:
         while self.pending:
             texts = [w.text for w in self.pending]
             size = caption_size(texts, self.settings.captions)
-            if size is None and not flush and self.audio_time - self.pending[0].word.end < self.settings.max_hold:
+            if size is None and not flush and self.audio_time - self.pending[0].committed_at < self.settings.max_hold:
                 break
             if size is None:
                 size = len(self.pending) if flush else clause_size(texts) or len(self.pending)

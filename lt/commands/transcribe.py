@@ -48,8 +48,8 @@ def transcribe(
     pause: Annotated[float, typer.Option("--pause", min=0.2, max=10, help="Seconds of silence that end an utterance and commit its text.")] = 0.8,
     max_hold: Annotated[
         float,
-        typer.Option("--max-hold", min=0.1, max=60, help="Seconds committed text may wait for its sentence to end before it goes out as a final (lower: sooner, shorter finals)."),
-    ] = 4.0,
+        typer.Option("--max-hold", min=0.1, max=60, help="Seconds (of audio) committed text may wait for its sentence to end before it goes out as a final: lower is sooner, in shorter pieces."),
+    ] = 2.0,
     window: Annotated[
         Window,
         typer.Option("--window", case_sensitive=False, help="Stream decodes: short encodes only the buffered audio (about 3x faster on a CPU); full is Whisper's fixed 30 s window."),

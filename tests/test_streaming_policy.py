@@ -161,7 +161,8 @@ def test_a_committed_word_waits_at_most_max_hold_for_its_sentence_to_end():
     assert len(texts) > 1 and " ".join(texts) == "a long sentence that goes on, and on for quite a while without ending."
     for when, out in outputs[:-1]:
         for caption in out.finals:
-            assert when - caption.words[0].committed_at <= 1.5 + 1.0  # held up to max_hold after its commit, plus a step
+            # held up to max_hold (at least two 1 s steps) after its commit, plus the step that noticed
+            assert when - caption.words[0].committed_at <= max(1.5, 2 * 1.0) + 1.0
 
 
 def test_an_early_cut_prefers_the_last_clause_boundary():
@@ -175,7 +176,7 @@ def test_an_early_cut_prefers_the_last_clause_boundary():
 def test_the_audio_of_finals_is_kept_until_the_sentence_ends():
     speech = Speech().say("part one, part two, part three, part four, part five, part six.").pause(1)
     recogniser, _, outputs = run(speech, StreamSettings(max_hold=0.5))
-    assert len(finals(outputs)) >= 3
+    assert len(finals(outputs)) >= 2
     # no decode started inside the sentence: the buffer kept its beginning as context
     sentence_decodes = [c for c in recogniser.calls if c["prompt"] == ""]
     assert [round(c["seconds"]) for c in sentence_decodes[:5]] == [1, 2, 3, 4, 5]
@@ -238,6 +239,25 @@ def test_a_decoder_that_never_agrees_is_bounded_by_max_buffer():
         longest = max(longest, len(policy.buffer) / SR)
     assert longest <= 10 + 1.0
     assert policy.stats.forced_trims >= 3
+
+
+def test_a_decoder_loop_squeezed_into_the_end_of_the_audio_is_cut_off():
+    class Looping(FakeRecogniser):
+        def transcribe(self, audio, **kw):
+            decoded = super().transcribe(audio, **kw)
+            end = len(audio) / SR
+            loop = tuple(Word(w.text, end, end, 0.99) for w in decoded.words) * 3
+            return Decoded((Segment(tuple(decoded.words) + loop),), "en", 0.9)
+
+    speech = Speech().say("we have enough money for three engineers.").pause(0.5)
+    policy = StreamingPolicy(Looping(speech.vocab), FakeVad(), SENTENCES)
+    audio = speech.audio()
+    texts = []
+    for i in range(0, len(audio), SR):
+        policy.insert_audio_chunk(audio[i : i + SR])
+        texts += [c.text for c in policy.process_iter().finals]
+    texts += [c.text for c in policy.finish().finals]
+    assert texts == ["we have enough money for three engineers."]
 
 
 def test_the_prompt_carries_finalised_text_and_is_bounded():

@@ -33,6 +33,7 @@ from lt.asr.engine import SAMPLE_RATE, Segment, Transcriber, Word
 from lt.asr.vad import Span, VoiceDetector
 
 MIN_LANGUAGE_PROB = 0.5
+SQUEEZED_NEAR_END = 0.1  # seconds: a zero-length word this close to the end of the audio was not heard
 HEARD_END = 0.2  # silence a decode must have seen after the speech to have heard its last word whole
 
 
@@ -116,6 +117,7 @@ class StreamingPolicy:
         self.buffer = np.zeros(0, dtype=np.float32)
         self.buffer_start = 0.0
         self.decoded_upto = 0.0  # audio time of the last process_iter that ran
+        self.step = 0.0  # audio the last step covered: longer when decoding is slow
         self.last_decode_end = 0.0  # audio time up to which the last decode saw audio
         self.tentative: list[HypWord] = []
         self.pending: list[HypWord] = []  # committed, not yet in a final
@@ -155,7 +157,8 @@ class StreamingPolicy:
         return self._end_utterance(self.tentative)
 
     def _step(self, final: bool) -> Output:
-        now = self.decoded_upto = self.audio_time
+        now = self.audio_time
+        self.step, self.decoded_upto = now - self.decoded_upto, now
         self.spans = self._detect_speech()
         if not self.spans:
             return self._silence(now)
@@ -193,11 +196,12 @@ class StreamingPolicy:
         language = self.language or decoded.language
         prob = self.language_prob if self.language else decoded.language_prob
         offset = self.buffer_start
-        return [
+        words = [
             HypWord(Word(w.text, offset + w.start, offset + w.end, w.p), segment, language, prob)
             for segment in decoded.segments
             for w in segment.words
         ]
+        return _without_squeezed_tail(words, self.audio_time)
 
     def _last_language(self) -> str | None:
         return self.recent[-1].language if self.recent else None
@@ -262,7 +266,9 @@ class StreamingPolicy:
         while self.pending:
             texts = [w.text for w in self.pending]
             size = caption_size(texts, self.settings.captions)
-            if size is None and not flush and self.audio_time - self.pending[0].committed_at < self.settings.max_hold:
+            # A slow decoder takes long steps; the sentence gets at least two more of them to end.
+            hold = max(self.settings.max_hold, 2 * self.step)
+            if size is None and not flush and self.audio_time - self.pending[0].committed_at < hold:
                 break
             if size is None:
                 size = len(self.pending) if flush else clause_size(texts) or len(self.pending)
@@ -297,6 +303,15 @@ class StreamingPolicy:
 
     def _caption(self, words: list[HypWord]) -> Caption:
         return Caption(tuple(words), _overlap(words[0].word.start, words[-1].word.end, self.spans))
+
+
+def _without_squeezed_tail(words: list[HypWord], audio_end: float) -> list[HypWord]:
+    """Cut a decoder loop: when Whisper repeats itself past the audio it was given, the
+    alignment squeezes the extra words into no time at the very end of the buffer."""
+    for i, w in enumerate(words):
+        if w.word.end - w.word.start < 0.01 and w.word.start >= audio_end - SQUEEZED_NEAR_END:
+            return words[:i]
+    return words
 
 
 def _overlap(start: float, end: float, spans: list[Span]) -> float:

@@ -23,7 +23,7 @@ from lt.asr.engine import Decoded, DecodeOptions, WhisperTranscriber, segment_of
 FRAMES_PER_SECOND = 100
 MARGIN_FRAMES = 200  # silence after the audio, so the decoder sees that it has ended
 MIN_FRAMES = 1000  # below 10 s of context the decoder loops on short phrases far more often
-TOKENS_PER_SECOND = 8  # generous for speech; a bound that stops a looping decoder early
+TOKENS_PER_SECOND = 6  # fast speech is about 4 tokens a second; a looping decoder is stopped early
 
 
 class ShortWindowTranscriber(WhisperTranscriber):
@@ -60,7 +60,7 @@ class ShortWindowTranscriber(WhisperTranscriber):
             temperatures=[0.0],
             initial_prompt=prompt or None,
             suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),
-            max_new_tokens=int(20 + TOKENS_PER_SECOND * seconds),
+            max_new_tokens=int(10 + TOKENS_PER_SECOND * seconds),
         )
 
 

@@ -46,8 +46,6 @@ def read_head(fd: int, size: int) -> bytes:
 @dataclass(frozen=True)
 class Block:
     samples: np.ndarray  # int16, as it came
-    end: float  # audio time at its last sample
-    arrived: float  # wall time (time.time())
 
     @property
     def audio(self) -> np.ndarray:
@@ -130,7 +128,7 @@ class PcmInput:
         samples = np.frombuffer(data[:usable], dtype="<i2")
         self.samples += len(samples)
         self._arrivals.append((self.seconds, now))
-        return Block(samples, self.seconds, now)
+        return Block(samples)
 
     def arrival(self, audio_time: float) -> float:
         """Wall time at which the audio up to `audio_time` had arrived."""

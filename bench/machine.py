@@ -1,4 +1,4 @@
-"""What machine a benchmark ran on, for the figures it prints."""
+"""What machine a benchmark ran on, and how busy it was, for the figures it prints."""
 
 from __future__ import annotations
 
@@ -14,8 +14,12 @@ def cpu_name() -> str:
                 return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return platform.processor() or "unknown CPU"
+    return platform.processor() or platform.machine()
 
 
 def describe() -> str:
-    return f"{os.cpu_count()} cores, {cpu_name()}, {platform.machine()}, Python {platform.python_version()}"
+    """The CPU and system, and the load average: other processes slow every absolute figure."""
+    return (
+        f"{cpu_name()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}"
+    )

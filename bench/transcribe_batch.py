@@ -28,7 +28,7 @@ import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
 
 from lt.asr.stage import TranscribeSettings, load_engines, transcribe  # noqa: E402
-from translate_throughput import machine as cpu_and_system  # noqa: E402  (bench/ is on the path as a script)
+from machine import describe as machine  # noqa: E402  (bench/ is on the path as a script)
 from lt.events import TranscriptEvent  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,11 +95,6 @@ def main() -> None:
             f"{r['model']:8} {r['audio_s']:5.1f}s {r['plain_s']:6.2f}s {r['lt_s']:6.2f}s {r['ratio']:6.3f}"
             f" {r['plain_wer']:9.3f} {r['lt_wer']:7.3f}"
         )
-
-
-def machine() -> str:
-    """The CPU, and how busy the machine was: other processes slow every absolute figure."""
-    return f"{cpu_and_system()}, load average {os.getloadavg()[0]:.1f}"
 
 
 if __name__ == "__main__":

@@ -21,8 +21,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
-import platform
 import statistics
 import tempfile
 import time
@@ -37,6 +35,7 @@ from lt.mt.models import parse_model_option
 from lt.mt.router import Router
 from lt.mt.stage import TranslateSettings, translate_events
 from lt.mt.tinymodel import build_tiny_model
+from machine import describe as machine  # bench/ is on the path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 BATCH = 16
@@ -190,18 +189,6 @@ def bench_ct2(texts: list[str], args, pair: tuple[str, str] | None, path: Path, 
     result |= best_of(args.repeat, {"direct_s": direct, "lt_s": lambda: run_stage(translator, texts, target)})
     result["latency"] = live_latency(translator, texts[: args.live], target, args.interval)
     return result
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
 def report(result: dict) -> None:

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main job: set up .venv, then run the whole pipeline on the example recording, offline,
+# The main job: set up .venv, then run the whole pipeline on the example recording, offline and
+# paced like a live source (so the report shows real latencies),
 # into the embedded PostgreSQL, ending in a subtitled video and an HTML report.
 # Usage: scripts/demo.sh [AUDIO_FILE]   (default: examples/meeting.wav)
 set -euo pipefail
@@ -12,7 +13,7 @@ export LT_SESSION=$session
 
 echo "demo: session $session — transcribing, translating to Portuguese, storing and captioning $audio" >&2
 set -o pipefail
-lt capture "$audio" \
+lt capture "$audio" --realtime \
   | lt transcribe \
   | lt translate --to pt \
   | lt store --tee \

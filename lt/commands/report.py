@@ -19,8 +19,10 @@ def report(
     verbose: Verbose = 0,
     quiet: Quiet = False,
 ) -> int:
-    """Write one self-contained HTML page about a stored session: captions in every
-    language on a timeline, latency per stage, models, suspect segments, dead letters.
+    """Write one self-contained HTML page about a stored session.
+
+    Captions in every language on a timeline, latency per stage, models and parameters,
+    suspect segments with their evidence, dead letters.
 
     Example: lt report 20261122T170501Z-4f2a9c --out report.html
     """

@@ -15,8 +15,9 @@ def search(
     db: Database = None,
     json_out: Json = False,
 ) -> int:
-    """Search the stored transcripts and translations, each row stemmed in its own
-    language ("meetings" finds "meeting", "perguntas" finds "pergunta").
+    """Search the stored transcripts and translations, each in its own language.
+
+    Each row is stemmed in its language ("meetings" finds "meeting", "perguntas" finds "pergunta").
 
     Matches are bold on a terminal and marked <b>..</b> in --json and in a pipe.
 

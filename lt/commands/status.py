@@ -13,8 +13,9 @@ def status(
     db: Database = None,
     json_out: Json = False,
 ) -> int:
-    """Show the progress and health of one stored session: events per type, last
-    event, gaps between finals, dead letters, latency per stage.
+    """Show the progress and health of one stored session.
+
+    Events per type, the last event, gaps between finals, dead letters, latency per stage.
 
     Examples:
 

@@ -6,8 +6,9 @@
       | lt translate --to pt | lt store --tee | lt overlay --sink null --clock events --trace TRACE
 
 Samples every stage's resident memory every few seconds (the RSS curve goes
-to --csv), then reports per stage: RSS after the first tenth of the run, at
-the middle and at the end (flat = no growth), the latency of each hop in the
+to --csv), then reports per stage: the median RSS over the first tenth of the
+run (after start-up), the tenth before the middle and the last tenth (flat =
+no growth), the latency of each hop in the
 first and the last quarter of the audio (no growth in latency), and from the
 database: finals stored, and finals stored more than once (must be 0).
 """
@@ -60,10 +61,10 @@ def main() -> None:
     wall = max(t for stage in chain.stages for t, _ in stage.rss)
 
     print(f"soak: {args.minutes:g} min of audio, model {args.model}, in {wall / 60:.1f} min; {describe()}")
-    print(f"{'stage':<12}{'RSS@10% MiB':>13}{'RSS@50%':>9}{'RSS@end':>9}{'growth 10%->end':>17}")
+    print(f"{'stage':<12}{'RSS MiB, 1st tenth':>19}{'middle':>8}{'last tenth':>11}{'growth':>8}")
     for stage in chain.stages:
         at = _rss_at(stage.rss)
-        print(f"{stage.name:<12}{at(0.1):>13.0f}{at(0.5):>9.0f}{at(1.0):>9.0f}{at(1.0) - at(0.1):>+17.0f}")
+        print(f"{stage.name:<12}{at(0.1):>19.0f}{at(0.5):>8.0f}{at(1.0):>11.0f}{at(1.0) - at(0.1):>+8.0f}")
     if args.csv:
         with args.csv.open("w") as out:
             out.write("seconds,stage,rss_mib\n")
@@ -83,9 +84,14 @@ def main() -> None:
 
 
 def _rss_at(samples: list[tuple[float, int]]):
+    """Median RSS (MiB) over the tenth of the run around `fraction`: single samples catch
+    a decode's transient buffers, the median shows the level the process returns to."""
+
     def at(fraction: float) -> float:
-        index = min(len(samples) - 1, int(fraction * (len(samples) - 1)))
-        return samples[index][1] / 2**20 if samples else float("nan")
+        n = len(samples)
+        lo = max(0, min(n - 1, int((fraction - 0.1) * n)))
+        window = sorted(rss for _, rss in samples[lo:lo + max(1, n // 10)])
+        return window[len(window) // 2] / 2**20 if window else float("nan")
 
     return at
 

@@ -36,6 +36,7 @@ from transcribe_batch import machine, normal  # noqa: E402  (bench/ is on the pa
 from lt.asr.engine import Decoded, Transcriber  # noqa: E402
 from lt.asr.stage import Engines, TranscribeSettings, TranscribeStats, load_engines, transcribe  # noqa: E402
 from lt.events import TranscriptEvent  # noqa: E402
+from lt.latency import percentile  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BLOCK = 3200  # 0.1 s of PCM
@@ -63,10 +64,6 @@ def paced(pcm: bytes, clock: dict) -> Iterator[bytes]:
         if delay > 0:
             time.sleep(delay)
         yield pcm[sent : sent + BLOCK]
-
-
-def percentile(values: list[float], q: float) -> float:
-    return float(np.percentile(values, q)) if values else float("nan")
 
 
 def measure(name: str, pcm: bytes, reference: str, args) -> dict:

@@ -34,6 +34,7 @@ from lt.db.writer import BatchResult, BatchWriter, TransactionGate, Unavailable,
 from lt.errors import ExitCode, LtError, Terminated
 from lt.events import AnyEvent, Event, UnknownEvent
 from lt.home import lt_home
+from lt.latency import percentile
 from lt.ndjson import Line
 from lt.ratelimit import TokenBucket
 
@@ -77,10 +78,7 @@ class StoreStats:
     commit_ms: deque = field(default_factory=lambda: deque(maxlen=10_000))
 
     def commit_percentile(self, q: float) -> float | None:
-        if not self.commit_ms:
-            return None
-        ordered = sorted(self.commit_ms)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+        return percentile(list(self.commit_ms), q * 100) if self.commit_ms else None
 
     def summary(self, gate: TransactionGate) -> str:
         p50, p99 = self.commit_percentile(0.5), self.commit_percentile(0.99)

@@ -42,7 +42,12 @@ def translate(
         Optional[Path],
         typer.Option("--models-dir", envvar="LT_TRANSLATE_MODELS", help="Directory of CTranslate2 models (default: LT_HOME/models/translate)."),
     ] = None,
-    partials: Annotated[bool, typer.Option("--partials", help="Translate partial transcripts too (debounced).")] = False,
+    partials: Annotated[bool, typer.Option("--partials", help="Translate whole partial transcripts, tentative words too (debounced).")] = False,
+    speculate: Annotated[
+        bool,
+        typer.Option("--speculate/--no-speculate", help="Translate each sentence's stable words before its final, as tentative translations."),
+    ] = True,
+    speculate_words: Annotated[int, typer.Option("--speculate-words", min=1, help="New stable words (or a clause end) before the next speculative translation.")] = 3,
     partial_interval: Annotated[
         float, typer.Option("--partial-interval", min=0, help="Seconds of audio a segment must grow before its partial is retranslated."),
     ] = 1.0,
@@ -83,6 +88,7 @@ def translate(
     source_lang = check_code(source, "--from") if source else None
     settings = TranslateSettings(
         targets=targets, source=source_lang, partials=partials, partial_interval=partial_interval,
+        speculate=speculate, speculate_words=speculate_words,
         batch_size=batch_size, batch_wait=batch_wait, cache_size=cache_size,
     )
     router = build_router(RouterSettings(

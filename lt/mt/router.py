@@ -156,14 +156,15 @@ class Router:
                     log.warning("%s", exc.message)
 
 
-_MISSING_HINT = "or pass --model PAIR=PATH for a CTranslate2 model of your own; lt models available --lang CODE lists the rest"
+_MISSING_HINT = "lt models available --lang CODE lists every model for a language (docs/models.md)"
 
 
 def _missing_message(pairs: Sequence[tuple[str, str]], commands: Sequence[str], models_dir: Path | None) -> str:
     named = ", ".join(f"{s}->{t}" for s, t in pairs)
-    if commands:
-        return f"no translation model for {named}: run `lt models add {' '.join(commands)}`"
     source, target = pairs[0]
+    if commands:
+        own = f"--model {source}-{target}=PATH" if len(pairs) == 1 else "--model PAIR=PATH"
+        return f"no translation model for {named}: run `lt models add {' '.join(commands)}` (or pass {own})"
     where = f"{models_dir}/{source}-{target}/" if models_dir else f"a directory named {source}-{target}"
     return (
         f"no translation model for {named}, and none in the catalogue: put a CTranslate2 model in {where} "

@@ -29,6 +29,7 @@ class Published:
     files: dict[str, Path] = field(default_factory=dict)
     redirects: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (cdn path, sha256)
     cuts: dict[str, list[int]] = field(default_factory=dict)  # path -> byte counts for the next responses
+    ignore_range: set[str] = field(default_factory=set)  # paths served whole (200) whatever Range asks
     log: list[Request] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -93,12 +94,11 @@ class _Handler(BaseHTTPRequestHandler):
         if file is None:
             self.send_error(404)
             return
-        self._send(file, cut_after)
+        self._send(file, cut_after, None if path in self.published.ignore_range else self.headers.get("Range"))
 
-    def _send(self, file: Path, cut_after: int | None):
+    def _send(self, file: Path, cut_after: int | None, wanted: str | None):
         size = file.stat().st_size
         start = 0
-        wanted = self.headers.get("Range")
         if wanted:
             start = int(wanted.removeprefix("bytes=").split("-")[0])
             if start >= size:

@@ -61,7 +61,7 @@ _ALIASES = {
     "farsi": "fa", "mandarin": "zh", "castilian": "es", "flemish": "nl", "burmese": "my",
     "filipino": "tl", "valencian": "ca", "moldavian": "ro", "moldovan": "ro", "panjabi": "pa",
     "pushto": "ps", "sinhalese": "si", "letzeburgesch": "lb", "haitian": "ht", "bokmal": "no",
-    "norwegian bokmal": "no", "norwegian nynorsk": "nn", "bangla": "bn", "slovene": "sl",
+    "norwegian bokmal": "no", "norwegian bokmål": "no", "norwegian nynorsk": "nn", "bangla": "bn", "slovene": "sl",
     "español": "es", "espanol": "es", "castellano": "es", "deutsch": "de", "français": "fr",
     "francais": "fr", "português": "pt", "portugues": "pt", "italiano": "it", "nederlands": "nl",
     "polski": "pl", "русский": "ru", "中文": "zh", "日本語": "ja", "한국어": "ko", "العربية": "ar",

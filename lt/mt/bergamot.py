@@ -10,8 +10,11 @@ bergamot-en-es`) run by `fxtranslate`, which loads any Bergamot model files.
 from __future__ import annotations
 
 import json
+import queue
+import threading
+import weakref
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -142,47 +145,64 @@ def _pair_of(code: str) -> tuple[str, str] | None:
     return (source, target) if source and target else None
 
 
+def _build_engine(info: BergamotModel):
+    try:
+        from fxtranslate import Translator
+    except ImportError:
+        raise missing_extra("fxtranslate", "mt") from None
+    try:
+        return Translator(
+            model=info.model_file.read_bytes(), src_vocab=info.source_vocab.read_bytes(),
+            trg_vocab=info.target_vocab.read_bytes(),
+            shortlist=info.shortlist.read_bytes() if info.shortlist else None,
+        )
+    except (ValueError, OSError) as exc:
+        raise LtError(f"cannot load the Bergamot model {info.path}: {exc}",
+                      hint="lt models verify checks the installed files") from None
+
+
+def _serve(info: BergamotModel, calls: queue.SimpleQueue) -> None:
+    """The engine's own thread: builds it on first use, runs every call, and frees it here on exit."""
+    engine = None
+    while (item := calls.get()) is not None:
+        work, future = item
+        try:
+            engine = engine or _build_engine(info)
+            future.set_result(work(engine))
+        except BaseException as exc:  # handed to the caller's thread, raised there
+            future.set_exception(exc)
+
+
 class BergamotDirTranslator:
     """One Bergamot model directory through fxtranslate.
 
-    fxtranslate's engine may only be used from the thread that built it, so
-    it lives on one worker thread of its own, whatever thread calls us."""
+    fxtranslate's engine may only be used, and freed, on the thread that built
+    it, so it lives on a thread of its own; when this object goes, that thread
+    is told to stop and frees the engine itself."""
 
     engine = "bergamot"
 
     def __init__(self, model: BergamotModel):
         self.info = model
         self.model = f"bergamot/{model.name}"
-        self._worker: ThreadPoolExecutor | None = None
-        self._engine = None
+        self._calls: queue.SimpleQueue | None = None
 
     def supports(self, source: str, target: str) -> bool:
         return self.info.supports(source, target)
 
-    def load(self) -> None:
-        if self._worker is None:
-            self._worker = ThreadPoolExecutor(1, thread_name_prefix="lt-fxtranslate")
-        if self._engine is None:
-            self._engine = self._worker.submit(self._build).result()
+    def _call(self, work):
+        if self._calls is None:
+            self._calls = queue.SimpleQueue()
+            threading.Thread(target=_serve, args=(self.info, self._calls), name="lt-fxtranslate", daemon=True).start()
+            weakref.finalize(self, self._calls.put, None)
+        future: Future = Future()
+        self._calls.put((work, future))
+        return future.result()
 
-    def _build(self):
-        try:
-            from fxtranslate import Translator
-        except ImportError:
-            raise missing_extra("fxtranslate", "mt") from None
-        info = self.info
-        try:
-            return Translator(
-                model=info.model_file.read_bytes(), src_vocab=info.source_vocab.read_bytes(),
-                trg_vocab=info.target_vocab.read_bytes(),
-                shortlist=info.shortlist.read_bytes() if info.shortlist else None,
-            )
-        except (ValueError, OSError) as exc:
-            raise LtError(f"cannot load the Bergamot model {info.path}: {exc}",
-                          hint="lt models verify checks the installed files") from None
+    def load(self) -> None:
+        self._call(lambda engine: None)
 
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
-        self.load()
-        engine = self._engine
         # translate_long splits a segment into sentences, as a transcript may hold several.
-        return self._worker.submit(lambda: [engine.translate_long(text) for text in texts]).result()
+        batch = list(texts)
+        return self._call(lambda engine: [engine.translate_long(text) for text in batch])

@@ -152,3 +152,18 @@ def test_the_router_names_only_the_missing_leg_of_a_pivot():
     with pytest.raises(LtError, match="no translation model can produce es, fr: run `lt models add bergamot-en-es bergamot-en-fr`"):
         router.require_some(("es", "fr"))
     router.require_some(("es", "pt"))  # pt can be made: the stage reports es per pair
+
+
+def test_two_adds_of_one_model_at_once_are_refused(tmp_path, monkeypatch):
+    import fcntl
+
+    from lt.catalog.install import add
+
+    monkeypatch.setenv("LT_HOME", str(tmp_path))
+    entry = catalogue().require("bergamot-en-es")
+    work = tmp_path / "models" / ".partial" / entry.name
+    work.mkdir(parents=True)
+    with open(work / ".lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(LtError, match="another lt models add is fetching bergamot-en-es"):
+            add(entry, Silent())

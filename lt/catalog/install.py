@@ -10,6 +10,8 @@ directory therefore sees no model or a whole one, never half of one.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import gzip
 import hashlib
 import json
@@ -64,11 +66,25 @@ def add(entry: Entry, progress: Progress, settings: AddSettings = AddSettings())
             hint=f"move it away, or replace it with: lt models add --force {entry.name}",
         )
     work = partial_dir() / entry.name
-    fetched = {f.path: got for f in entry.files if (got := _fetch_one(entry, f, work, progress, settings))}
-    staging = _assemble(entry, fetched, settings.mirror)
-    install_directory(staging, target)
+    with _only_one_fetch(work, entry.name):
+        fetched = {f.path: got for f in entry.files if (got := _fetch_one(entry, f, work, progress, settings))}
+        staging = _assemble(entry, fetched, settings.mirror)
+        install_directory(staging, target)
     shutil.rmtree(work, ignore_errors=True)
     return _installed(target), True
+
+
+@contextlib.contextmanager
+def _only_one_fetch(work: Path, name: str):
+    """Two `lt models add` of one model at once would write the same partial files."""
+    work.mkdir(parents=True, exist_ok=True)
+    with open(work / ".lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LtError(f"another lt models add is fetching {name} right now",
+                          hint="wait for it to finish; it installs the model for both") from None
+        yield
 
 
 def _fetch_one(entry: Entry, file: RemoteFile, work: Path, progress: Progress, settings: AddSettings) -> dict | None:

@@ -86,7 +86,7 @@ def fetch(url: str, part: Path, *, sha256: str | None, size: int | None, label: 
             if failures > settings.retries:
                 kept = part.stat().st_size if part.exists() else 0
                 raise LtError(
-                    f"download of {label} failed: {cut} ({_mb(kept)} kept)",
+                    f"download of {label} failed: {cut}" + (f" ({_mb(kept)} kept)" if kept else ""),
                     hint="check the network (and HTTPS_PROXY); run the same command again to resume",
                     code=ExitCode.UNAVAILABLE,
                 ) from None

@@ -303,6 +303,21 @@ def test_finish_flushes_the_tail_that_never_got_a_second_decode():
     assert finals(outputs) == ["cut short at the very end"]
 
 
+def test_a_blank_decode_does_not_lose_the_words_heard_before_it():
+    class Blanking(FakeRecogniser):
+        def transcribe(self, audio, **kw):
+            decoded = super().transcribe(audio, **kw)
+            return Decoded((Segment(()),), "en", 0.9) if len(self.calls) >= 3 else decoded
+
+    speech = Speech().say("words that were heard before the decoder went blank")
+    policy = StreamingPolicy(Blanking(speech.vocab), FakeVad(), SENTENCES)
+    audio = speech.audio()
+    for i in range(0, len(audio), SR):
+        policy.insert_audio_chunk(audio[i : i + SR])
+        policy.process_iter()
+    assert " ".join(c.text for c in policy.flush().finals).startswith("words that were heard")
+
+
 def test_flush_commits_pending_text_without_decoding():
     speech = Speech().say("interrupted in the middle of")
     recogniser = FakeRecogniser(speech.vocab)

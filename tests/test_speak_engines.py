@@ -49,7 +49,7 @@ def test_piper_speaks_words_whisper_reads_back(piper):
 @needs_espeak
 def test_portuguese_without_a_piper_voice_falls_back_to_espeak_ng():
     synth = choose_engine("pt")
-    assert (synth.engine, synth.voice) == ("espeak-ng", "pt")
+    assert (synth.engine, synth.voice) == ("espeak-ng", "pt-br")
     samples = synth.synthesize("Bom dia a todos. Obrigado por virem.")
     assert samples.dtype == np.float32 and voiced_seconds(samples) > 1.0
 

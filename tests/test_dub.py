@@ -82,3 +82,9 @@ def test_a_video_keeps_its_picture_and_is_dubbed_by_piper(tmp_path, clip):
 def test_a_missing_input_is_one_clear_error(tmp_path):
     result = lt("dub", str(tmp_path / "nothing.wav"), "--to", "en", "--out", str(tmp_path / "x.mp4"))
     assert result.code == 1 and "no such file" in result.stderr
+
+
+def test_a_language_nothing_translates_into_fails_before_transcribing(tmp_path, clip):
+    result = lt("dub", str(clip), "--to", "de", "--engine", "piper", "--voice", "en_US-joe-medium", "--out", str(tmp_path / "x.mp4"))
+    assert result.code == 1 and "nothing translates into 'de' here" in result.stderr and "--from de" in result.stderr
+    assert "transcribe..." not in result.stderr and not (tmp_path / "x.mp4").exists()

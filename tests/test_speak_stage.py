@@ -191,7 +191,7 @@ def live_spoken(seg: int, seconds: float) -> Spoken:
 
 def test_the_live_queue_never_holds_more_than_the_delay_and_drops_the_oldest_waiting():
     stats = SpeakStats()
-    queue = SpeechQueue(max_delay=3.0, max_speedup=1.0, stats=stats)
+    queue = SpeechQueue(max_delay=3.0, max_speedup=1.0, stats=stats, gap=0.0)
     for seg in range(5):
         queue.push(live_spoken(seg, 1.5))
         assert queue.waiting() <= 3.0 + 1.5
@@ -202,7 +202,7 @@ def test_the_live_queue_never_holds_more_than_the_delay_and_drops_the_oldest_wai
 
 def test_the_live_queue_speeds_up_when_behind_and_cuts_the_playing_one_last():
     stats = SpeakStats()
-    queue = SpeechQueue(max_delay=2.0, max_speedup=1.5, stats=stats)
+    queue = SpeechQueue(max_delay=2.0, max_speedup=1.5, stats=stats, gap=0.0)
     queue.push(live_spoken(0, 4.0))  # nothing waiting: as it is
     queue.pull(SAMPLE_RATE // 2)  # it is playing
     queue.push(live_spoken(1, 1.0))  # 3.5 s behind: sped up, and the playing one cut to the delay
@@ -211,3 +211,12 @@ def test_the_live_queue_speeds_up_when_behind_and_cuts_the_playing_one_last():
     assert len(stats.latencies) == 1
     queue.pull(int(2.7 * SAMPLE_RATE))
     assert queue.empty() and len(stats.latencies) == 2
+
+
+def test_the_live_queue_keeps_a_pause_between_two_captions():
+    queue = SpeechQueue(max_delay=10.0, max_speedup=1.0, gap=0.25)
+    queue.push(live_spoken(0, 1.0))
+    queue.push(live_spoken(1, 1.0))
+    played = queue.pull(3 * SAMPLE_RATE)
+    assert np.count_nonzero(played[SAMPLE_RATE : int(1.25 * SAMPLE_RATE)]) == 0
+    assert np.count_nonzero(played) == 2 * SAMPLE_RATE

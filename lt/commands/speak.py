@@ -66,6 +66,9 @@ def speak(
     from lt.errors import ExitCode, LtError
     from lt.mt.languages import check_code
     from lt.tts.choose import choose_engine
+    from lt.tts.outputs import OutputSettings
+    from lt.tts.stage import SpeakSettings
+    from lt.tts.timing import TimingSettings
 
     setup_logging(verbosity(verbose, quiet))
     if list_devices:
@@ -76,7 +79,13 @@ def speak(
     lang = check_code(lang, "--lang")
     synth = choose_engine(lang, engine, voice)  # before any input: a language nothing speaks fails now
     log.info("speaking %s with %s (voice %s)", lang, synth.engine, synth.voice)
-    return _run(synth, events, sink, clock, out, audio_dir, device, max_speedup, gap, max_delay, duck, duck_db, on_bad)
+    live = sink is SpeakSink.device or clock is SpeakClock.live
+    timing = TimingSettings(max_speedup=max_speedup, gap=gap)
+    output = OutputSettings(
+        events=events, audio_dir=audio_dir, live=live, device=sink is SpeakSink.device, device_name=device, out=out,
+        duck=str(duck) if duck else None, duck_db=duck_db, max_delay=max_delay, timing=timing,
+    )
+    return _run(synth, SpeakSettings(lang=synth.lang, timing=timing, live=live), output, on_bad)
 
 
 def _check_combination(events: bool, sink: SpeakSink, clock: SpeakClock, out: str | None, duck: Path | None, device: str | None) -> None:
@@ -94,39 +103,19 @@ def _check_combination(events: bool, sink: SpeakSink, clock: SpeakClock, out: st
             raise LtError(message, hint="see lt speak --help", code=ExitCode.USAGE)
 
 
-def _run(synth, events, sink, clock, out, audio_dir, device, max_speedup, gap, max_delay, duck, duck_db, on_bad) -> int:
+def _run(synth, settings, output_settings, on_bad: OnBad) -> int:
     from lt.ndjson import ReadStats, read_events, rejected_exit_code
-    from lt.tts.outputs import drive
-    from lt.tts.stage import SpeakSettings, SpeakStats, speak as speak_events
-    from lt.tts.timing import TimingSettings
+    from lt.tts.outputs import drive, open_output
+    from lt.tts.stage import SpeakStats, speak as speak_events
 
-    live = sink is SpeakSink.device or clock is SpeakClock.live
-    settings = SpeakSettings(lang=synth.lang, timing=TimingSettings(max_speedup=max_speedup, gap=gap), live=live)
     read_stats, stats = ReadStats(), SpeakStats()
-    output = _output(synth, events, live, sink, out, audio_dir, device, max_delay, max_speedup, duck, duck_db, stats)
+    output = open_output(output_settings, synth, stats)
     stream = read_events(sys.stdin.buffer, stage="speak", on_bad=on_bad, stats=read_stats)
     try:
         drive(speak_events(stream, synth, settings, stats), output)
     finally:
         log.info(stats.summary())
     return rejected_exit_code(read_stats)
-
-
-def _output(synth, events, live, sink, out, audio_dir, device, max_delay, max_speedup, duck, duck_db, stats):
-    from lt.home import lt_home
-    from lt.tts import outputs
-    from lt.tts.assemble import Assembler, Original, audio_stdout, open_track
-    from lt.tts.live import DevicePlayer, SpeechQueue, StdoutPlayer
-
-    if events:
-        return outputs.EventsOutput(audio_dir or lt_home() / "speech", synth)
-    if not live:
-        original = Original(str(duck)) if duck is not None else None
-        return outputs.TrackOutput(Assembler(open_track(out), original, duck_db, stats))
-    queue = SpeechQueue(max_delay, max_speedup, stats)
-    if sink is SpeakSink.device:
-        return outputs.LiveOutput(queue, DevicePlayer(queue, device))
-    return outputs.LiveOutput(queue, StdoutPlayer(queue, audio_stdout()))
 
 
 def _list_devices() -> int:

@@ -110,12 +110,26 @@ def _picture(source: str) -> _Picture:
 
 
 def _router(settings: DubSettings):
+    """The translation engines; a dub into a language nothing translates into fails before the long work."""
+    from lt.mt.languages import NAMES
     from lt.mt.router import RouterSettings, build_router
 
     router = build_router(RouterSettings())
-    if settings.spoken_lang:
-        router.prepare(settings.spoken_lang, (settings.lang,))
+    if settings.spoken_lang and settings.spoken_lang != settings.lang and router.route(settings.spoken_lang, settings.lang) is None:
+        raise _untranslatable(router, settings.spoken_lang, settings.lang)
+    if not settings.spoken_lang and not any(router.route(code, settings.lang) for code in NAMES if code != settings.lang):
+        raise LtError(
+            f"nothing translates into {settings.lang!r} here: no CTranslate2 model for it in {router.models_dir}",
+            hint=f"add one (see docs/translate.md), or pass --from {settings.lang} if the recording is already in it",
+        )
     return router
+
+
+def _untranslatable(router, source: str, target: str) -> LtError:
+    return LtError(
+        f"no translation model for {source}->{target}: put a CTranslate2 model in {router.models_dir}/{source}-{target}/",
+        hint="see docs/translate.md for how to get one (a multilingual M2M100/NLLB model covers every pair)",
+    )
 
 
 def _transcribe(settings: DubSettings) -> list[AnyEvent]:
@@ -135,18 +149,16 @@ def _translate(events: list[AnyEvent], router, settings: DubSettings) -> list[An
 
     for lang in {e.lang for e in events if isinstance(e, TranscriptEvent) and e.final and e.lang}:
         if lang != settings.lang and router.route(lang, settings.lang) is None:
-            raise LtError(router.needed(lang, settings.lang), hint="see docs/translate.md for how to get a model")
+            raise _untranslatable(router, lang, settings.lang)
     return list(translate_events(events, router, TranslateSettings(targets=(settings.lang,), source=settings.spoken_lang)))
 
 
 def _speak(events: list[AnyEvent], synth: Synthesizer, settings: DubSettings, track: str) -> None:
-    from lt.tts.assemble import Assembler, Original, open_track
-    from lt.tts.outputs import TrackOutput, drive
+    from lt.tts.outputs import OutputSettings, drive, open_output
     from lt.tts.stage import SpeakSettings, SpeakStats, speak
 
     stats = SpeakStats()
-    original = Original(settings.source) if settings.duck else None
-    output = TrackOutput(Assembler(open_track(track), original, settings.duck_db, stats))
+    output = open_output(OutputSettings(out=track, duck=settings.source if settings.duck else None, duck_db=settings.duck_db), synth, stats)
     drive(speak(events, synth, SpeakSettings(lang=settings.lang, timing=settings.timing), stats), output)
     log.info("%s", stats.summary())
 

@@ -1,6 +1,6 @@
 """Live speech: a bounded queue of what is still to be said, drained in real time by a player.
 
-The queue never lets the dub fall further behind than `max_delay` seconds: an
+Two captions are kept `gap` seconds apart, as on a file's timeline. The queue never lets the dub fall further behind than `max_delay` seconds: an
 utterance arriving while speech is still waiting is sped up (more, the longer
 the wait, up to `max_speedup`), and when the waiting speech would still be
 longer than `max_delay`, the oldest utterances not yet begun are dropped (and
@@ -42,9 +42,10 @@ class _Queued:
 
 
 class SpeechQueue:
-    def __init__(self, max_delay: float, max_speedup: float, stats: SpeakStats | None = None):
+    def __init__(self, max_delay: float, max_speedup: float, stats: SpeakStats | None = None, gap: float = 0.15):
         self.max_delay = max_delay
         self.max_speedup = max_speedup
+        self.gap = np.zeros(int(gap * SAMPLE_RATE), dtype=np.float32)
         self.stats = stats if stats is not None else SpeakStats()
         self._items: deque[_Queued] = deque()
         self._lock = threading.Lock()
@@ -66,7 +67,10 @@ class SpeechQueue:
             self.stats.max_rate = max(self.stats.max_rate, rate)
         with self._lock:
             self._make_room()
+            if self._items:  # a pause between two captions, as on a file's timeline
+                samples = np.concatenate([self.gap, samples])
             self._items.append(_Queued(spoken, samples))
+        log.debug("segment %d: %.1f s of speech queued behind %.1f s (sped up %.2fx)", spoken.utterance.seg, len(samples) / SAMPLE_RATE, behind, rate)
 
     def _make_room(self) -> None:
         while self._waiting() > self.max_delay:

@@ -105,7 +105,8 @@ class SpeakStats:
         if self.dropped:
             text += f", {self.dropped} dropped to keep up"
         if self.latencies:
-            text += f"; read to first sample p50 {percentile(list(self.latencies), 50):.2f} s"
+            latencies = list(self.latencies)
+            text += f"; read to first sample p50 {percentile(latencies, 50):.2f} s, p95 {percentile(latencies, 95):.2f} s"
         return text
 
 

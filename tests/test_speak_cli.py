@@ -173,3 +173,17 @@ def test_sink_device_plays_through_sounddevice(tmp_path):
     assert "speaking on lttest" in result.stderr
     samples = np.fromfile(played, dtype="<f4")
     assert voiced_seconds(samples) > 0.3
+
+
+@needs_espeak
+def test_duck_mixes_the_recording_under_the_dub(tmp_path, example_wav):
+    out = tmp_path / "ducked.wav"
+    result = lt("speak", "--lang", "pt", "--duck", str(example_wav), "--out", str(out), input=ndjson(EVENTS))
+    assert result.code == 0, result.stderr
+    mixed, _ = sf.read(out, dtype="float32")
+    source, _ = sf.read(example_wav, dtype="float32")
+    assert len(mixed) == len(source)  # as long as the recording, past the last caption
+    after = slice(8 * SAMPLE_RATE, 12 * SAMPLE_RATE)  # no caption here: the recording as it is
+    assert np.allclose(mixed[after], source[after], atol=1e-3)
+    missing = lt("speak", "--lang", "pt", "--duck", str(tmp_path / "none.wav"), "--out", str(out), input=b"")
+    assert missing.code == ExitCode.ERROR and "no such file" in missing.stderr

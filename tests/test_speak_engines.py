@@ -35,12 +35,13 @@ def test_english_gets_the_bundled_piper_voice(piper):
 
 @pytest.mark.slow
 def test_piper_speaks_words_whisper_reads_back(piper):
-    from lt.asr.engine import ModelSettings, WhisperTranscriber, DecodeOptions, load_whisper
+    from lt.asr.decoder import WhisperDecoder
+    from lt.asr.engine import ModelSettings, load_whisper
 
     samples = piper.synthesize("The budget meeting starts on Friday.")
     assert samples.dtype == np.float32 and 1.0 < len(samples) / SAMPLE_RATE < 5.0
     assert np.abs(samples).max() <= 1.0 and voiced_seconds(samples) > 0.8
-    whisper = WhisperTranscriber(load_whisper(ModelSettings("tiny.en")), DecodeOptions())
+    whisper = WhisperDecoder(load_whisper(ModelSettings("tiny.en")))
     heard = " ".join(w.text for w in whisper.transcribe(samples, language="en").words).lower()
     for word in ("budget", "meeting", "friday"):
         assert word in heard

@@ -1,8 +1,10 @@
 """A session's captions as a file: SRT or WebVTT subtitles, plain text, or the stored events as NDJSON.
 
 The input is the timeline from `lt.db.queries.captions`: final captions in
-`start NULLS LAST, seg` order, each a dict with seg, start, end, text, words
-and body (the stored event).
+`start NULLS LAST, seg` order, each a dict with seg, start, end, text, words,
+speaker (its label: merged, renamed) and body (the stored event). Speakers are
+named where they change: "Ana: " in SRT and text, a `<v Ana>` voice on every
+WebVTT cue.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def caption(row: Mapping[str, Any]) -> Caption:
         TimedWord(str(w.get("w") or ""), _number(w.get("start")), _number(w.get("end")))
         for w in row.get("words") or () if isinstance(w, dict)
     )
-    return Caption(row.get("start"), row.get("end"), row.get("text") or "", words)
+    return Caption(row.get("start"), row.get("end"), row.get("text") or "", words, row.get("speaker"))
 
 
 def _number(value: Any) -> float | None:
@@ -57,8 +59,15 @@ def write_export(rows: Iterable[Mapping[str, Any]], settings: ExportSettings, ou
 def render(rows: Iterable[Mapping[str, Any]], settings: ExportSettings, stats: SubtitleStats) -> str:
     captions = [caption(row) for row in rows]
     if settings.format is Format.txt:
-        lines = [" ".join(c.text.split()) for c in captions if c.text.strip()]
+        lines = [_speaker_line(c, previous) for previous, c in zip([None, *captions], captions) if c.text.strip()]
         stats.captions = len(lines)
         return "".join(line + "\n" for line in lines)
-    timed = cues(captions, settings.rules, stats)
+    timed = cues(captions, settings.rules, stats, speaker_prefix=settings.format is Format.srt)
     return srt(timed) if settings.format is Format.srt else vtt(timed)
+
+
+def _speaker_line(caption: Caption, previous: Caption | None) -> str:
+    """Plain text names the speaker where it changes, like the SRT."""
+    text = " ".join(caption.text.split())
+    changed = caption.speaker is not None and (previous is None or previous.speaker != caption.speaker)
+    return f"{caption.speaker}: {text}" if changed else text

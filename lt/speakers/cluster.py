@@ -22,7 +22,7 @@ import numpy as np
 from lt.speakers.features import SAMPLE_RATE
 from lt.speakers.model import Embedder, unit
 from lt.speakers.settings import SpeakerSettings
-from lt.speakers.tracker import share
+from lt.speakers.tracker import Turn, share
 from lt.speakers.voices import VoicePrint
 from lt.speakers.windows import Span, sample_range, windows, word_spans
 
@@ -151,3 +151,18 @@ def _names(labels: list[int], centroids: np.ndarray, voices: Sequence[VoicePrint
             anonymous += 1
             names[label] = f"S{anonymous}"
     return names
+
+
+def turns_from_labels(labels: Sequence[WordSpeaker], words: Sequence[tuple[float | None, float | None]]) -> list[Turn]:
+    """One final's words' labels as turns, like the tracker's: a turn per run of one speaker,
+    its speaker_prob the lowest of its words'."""
+    turns: list[Turn] = []
+    for i, (label, (start, end)) in enumerate(zip(labels, words)):
+        start = start if start is not None else (turns[-1].end if turns else 0.0)
+        end = end if end is not None else start
+        if turns and turns[-1].speaker == label.speaker:
+            last = turns[-1]
+            turns[-1] = Turn(last.speaker, min(last.speaker_prob, label.speaker_prob), last.first_word, last.start, max(last.end, end))
+        else:
+            turns.append(Turn(label.speaker, label.speaker_prob, i, start, end))
+    return turns

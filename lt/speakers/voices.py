@@ -103,3 +103,18 @@ def forget_voice(name: str, folder: Path | None = None) -> bool:
         return False
     path.unlink()
     return True
+
+
+def enrol(name: str, source: str, embedder: Embedder | None = None) -> tuple[VoicePrint, Path]:
+    """Embed the speech in an audio file (any format `lt capture` reads) and store it as NAME's voice."""
+    from lt.capture import CaptureSettings, capture
+
+    name = check_name(name)
+    pcm = b"".join(capture(CaptureSettings(source)))
+    audio = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+    if embedder is None:
+        from lt.speakers.model import CamPlusPlus
+
+        embedder = CamPlusPlus()
+    voice = voice_print(embedder, audio, name)
+    return voice, save_voice(voice, os.path.basename(source))

@@ -1,7 +1,8 @@
 """Online speaker tracking: each final's audio in, its turns (speaker, speaker_prob, first word) out.
 
 The tracker holds one voice print per speaker (a centroid of unit
-embeddings, adapting over the last `centroid_seconds` of their speech) and
+embeddings, adapting over the last `centroid_seconds` of their speech; an
+enrolled voice's print stays as enrolled) and
 nothing per utterance, so its memory is the same after hours as after a
 minute. Ids are `S1`, `S2`, ... in the order voices appear, never reused in a
 session; an enrolled voice keeps its name. When two speakers' prints come
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lt.speakers.change import change_points, windows_within
+from lt.speakers.change import change_points
 from lt.speakers.features import SAMPLE_RATE
 from lt.speakers.model import Embedder, unit
 from lt.speakers.settings import SpeakerSettings
@@ -82,10 +83,10 @@ class SpeakerTracker:
         embeddings = self._embed(audio, audio_start, placed)
         cuts = change_points(embeddings, placed, spans, s) if len(placed) > 2 else []
         turns: list[Turn] = []
-        for first, last in zip([0, *cuts], [*cuts, len(spans)]):
-            piece = Span(spans[first].start, spans[last - 1].end)
-            inside = windows_within(placed, piece, s.hop / 2)
-            embedding = unit(embeddings[inside].mean(axis=0)) if inside else self._embed(audio, audio_start, [piece])[0]
+        pieces = [Span(spans[first].start, spans[last - 1].end) for first, last in zip([0, *cuts], [*cuts, len(spans)])]
+        # Each piece is embedded whole to say who it is: the mean of short windows tells voices apart less well.
+        whole = embeddings if len(placed) == 1 else self._embed(audio, audio_start, pieces)
+        for first, piece, embedding in zip([0, *cuts], pieces, whole):
             speaker, prob = self._assign(embedding, piece.seconds)
             if turns and turns[-1].speaker == speaker:  # the search saw a change the voices do not bear out
                 turns[-1] = Turn(speaker, min(turns[-1].speaker_prob, prob), turns[-1].first_word, turns[-1].start, piece.end)
@@ -126,7 +127,7 @@ class SpeakerTracker:
         return speaker
 
     def _credit(self, speaker: Speaker, embedding: np.ndarray | None, seconds: float) -> str:
-        if embedding is not None:
+        if embedding is not None and not speaker.enrolled:  # an enrolled print is the reference: it never drifts
             # A running mean over about the last centroid_seconds: older speech weighs less and less.
             speaker.centroid = unit(speaker.centroid * speaker.weight + embedding * seconds)
             speaker.weight = min(speaker.weight + seconds, self.settings.centroid_seconds)

@@ -12,7 +12,7 @@ from lt.errors import LtError
 from lt.speakers import SpeakerSettings, SpeakerTracker, diarize, turns_from_labels
 from lt.speakers.features import fbank, frames_for
 from lt.speakers.model import model_files, verified_model
-from lt.speakers.scoring import Segment, score, segments_from_words
+from lt.speakers.scoring import score, segments_from_words
 from lt.speakers.voices import enrol, load_voices, voice_print
 from speaker_data import ENROL_B, THREE_VOICES, TWO_VOICES, finals, load, times
 
@@ -42,7 +42,7 @@ def run_online(embedder, recording, settings=SpeakerSettings(), voices=()):
 
 
 def der(recording, labels, collar=0.25):
-    reference = [Segment(t["speaker"], t["start"], t["end"]) for t in recording.turns]
+    reference = recording.reference()
     hypothesis = segments_from_words([(w["start"], w["end"], s) for w, s in zip(recording.words, labels)])
     return score(reference, hypothesis, collar)
 

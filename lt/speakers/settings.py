@@ -29,6 +29,7 @@ class SpeakerSettings:
     open_below: float = 0.6  # an utterance less similar than this to every speaker opens a new one
     merge_above: float = 0.8  # two speakers whose voices come this close are one
     change_below: float = 0.55  # two halves of an utterance this dissimilar are a change of speaker
+    one_voice_above: float = 0.85  # an utterance this close to a speaker is theirs alone: no change is searched
     window: float = 1.5  # seconds of audio per embedding in long utterances
     hop: float = 1.0  # at most this far between windows
     min_new_seconds: float = 1.0  # shorter utterances never open a speaker: too little voice to tell

@@ -78,15 +78,13 @@ class SpeakerTracker:
             return []
         self.stats.finals += 1
         speech = Span(spans[0].start, spans[-1].end)
-        s = self.settings
-        placed = windows(speech, s.window, s.hop) if speech.seconds >= 2 * s.window else [speech]
-        embeddings = self._embed(audio, audio_start, placed)
-        cuts = change_points(embeddings, placed, spans, s) if len(placed) > 2 else []
-        turns: list[Turn] = []
+        whole = self._embed(audio, audio_start, [speech])
+        cuts = self._changes(audio, audio_start, speech, spans, whole[0])
         pieces = [Span(spans[first].start, spans[last - 1].end) for first, last in zip([0, *cuts], [*cuts, len(spans)])]
         # Each piece is embedded whole to say who it is: the mean of short windows tells voices apart less well.
-        whole = embeddings if len(placed) == 1 else self._embed(audio, audio_start, pieces)
-        for first, piece, embedding in zip([0, *cuts], pieces, whole):
+        embeddings = whole if not cuts else self._embed(audio, audio_start, pieces)
+        turns: list[Turn] = []
+        for first, piece, embedding in zip([0, *cuts], pieces, embeddings):
             speaker, prob = self._assign(embedding, piece.seconds)
             if turns and turns[-1].speaker == speaker:  # the search saw a change the voices do not bear out
                 turns[-1] = Turn(speaker, min(turns[-1].speaker_prob, prob), turns[-1].first_word, turns[-1].start, piece.end)
@@ -94,6 +92,15 @@ class SpeakerTracker:
                 turns.append(Turn(speaker, prob, first, piece.start, piece.end))
         self.stats.changes += len(turns) - 1
         return turns
+
+    def _changes(self, audio: np.ndarray, audio_start: float, speech: Span, spans: list[Span], whole: np.ndarray) -> list[int]:
+        """Where the speaker changes inside the final. Searched only in finals long enough for two turns
+        whose voice is not already a clear match for one known speaker (most finals are one person's)."""
+        s = self.settings
+        if speech.seconds < 2 * s.window or any(float(sp.centroid @ whole) >= s.one_voice_above for sp in self.speakers):
+            return []
+        placed = windows(speech, s.window, s.hop)
+        return change_points(self._embed(audio, audio_start, placed), placed, spans, s) if len(placed) > 2 else []
 
     def _embed(self, audio: np.ndarray, audio_start: float, spans: list[Span]) -> np.ndarray:
         self.stats.windows += len(spans)

@@ -20,6 +20,8 @@ from lt.overlay.layout import Geometry, load_font, wrap
 
 # White for the original, then a distinct colour per translation line.
 COLOURS = ((255, 255, 255), (255, 214, 0), (80, 220, 255), (150, 255, 140), (255, 150, 220), (255, 170, 90))
+# --speaker-style colour: S1, S2, ... in this order, a name by its hash: the same on every run.
+SPEAKER_COLOURS = ((255, 255, 255), (255, 214, 0), (80, 220, 255), (150, 255, 140), (255, 150, 220), (255, 170, 90), (190, 170, 255))
 PARTIAL_DIM = 0.6
 BOX_OPACITY = 0.62
 _LAYERS_KEPT = 64
@@ -31,6 +33,7 @@ class Style:
     text_size: float = 0.05
     box: bool = False  # a dark box behind the text instead of an outline
     max_lines: int = 2
+    speaker_style: str = "prefix"  # prefix ("S1: ..."), colour (a colour per speaker) or off
 
 
 @dataclass(frozen=True)
@@ -53,12 +56,18 @@ class FrameRenderer(Protocol):
         """Get ready to draw these captions; called while the frame loop waits, so frames stay cheap."""
 
 
-def caption_text(caption: Caption) -> str:
-    return f"{caption.speaker}: {caption.text}" if caption.speaker else caption.text
+def caption_text(caption: Caption, style: Style = Style()) -> str:
+    return f"{caption.speaker}: {caption.text}" if caption.speaker and style.speaker_style == "prefix" else caption.text
 
 
-def caption_colour(slot: int, final: bool) -> tuple[int, int, int]:
-    colour = COLOURS[slot % len(COLOURS)]
+def caption_colour(slot: int, final: bool, speaker: str | None = None, style: Style = Style()) -> tuple[int, int, int]:
+    if speaker and style.speaker_style == "colour":
+        import zlib
+
+        number = int(speaker[1:]) - 1 if speaker[:1] == "S" and speaker[1:].isdigit() else zlib.crc32(speaker.encode())
+        colour = SPEAKER_COLOURS[number % len(SPEAKER_COLOURS)]
+    else:
+        colour = COLOURS[slot % len(COLOURS)]
     return colour if final else tuple(round(c * PARTIAL_DIM) for c in colour)
 
 
@@ -88,7 +97,7 @@ def draw_masks(lines: list[str], geometry: Geometry, style: Style) -> tuple[np.n
 
 def make_layer(caption: Caption, slot: int, geometry: Geometry, style: Style) -> Layer:
     font = load_font(style.font, geometry.font_px)
-    lines = wrap(caption_text(caption), font, geometry.text_width, style.max_lines)
+    lines = wrap(caption_text(caption, style), font, geometry.text_width, style.max_lines)
     glyphs, behind = draw_masks(lines, geometry, style)
     cols = np.flatnonzero(behind.any(axis=0) | glyphs.any(axis=0))
     lo, hi = (int(cols[0]), int(cols[-1]) + 1) if cols.size else (0, 1)
@@ -97,7 +106,7 @@ def make_layer(caption: Caption, slot: int, geometry: Geometry, style: Style) ->
     # Glyphs over a black outline/box: colour comes only from the glyphs, opacity from both,
     # so what shows through is (1 - g)(1 - b) of the background, in 256ths.
     keep = ((255 - g) * (255 - b) * 256 + 32512) // 65025
-    colour = (g[..., None] * np.asarray(caption_colour(slot, caption.final), dtype=np.uint32) * 256 + 127) // 255
+    colour = (g[..., None] * np.asarray(caption_colour(slot, caption.final, caption.speaker, style), dtype=np.uint32) * 256 + 127) // 255
     x = (geometry.width - glyphs.shape[1]) // 2 + lo
     return Layer(colour.astype(np.uint16), keep[..., None].astype(np.uint16), max(0, x))
 

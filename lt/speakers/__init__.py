@@ -35,6 +35,15 @@ Cost: one batched onnxruntime call per final, over windows of 1.5 s at most
 1 s apart (about 15 ms of one core per window here); memory does not grow
 with the session (`tracker` keeps one voice print per speaker).
 
+Or, holding the audio too (a bounded buffer of the last two minutes):
+
+    from lt.speakers.live import LiveSpeakers
+
+    speakers = LiveSpeakers(settings)           # loads the model and the enrolled voices
+    speakers.add(samples)                       # each block of float32 audio as it arrives, from t = 0
+    turns = speakers.turns([(w.start, w.end) for w in final.words])
+    stats["speakers"] = speakers.summary()
+
 ## Batch mode (a whole file)
 
     from lt.speakers import diarize, turns_from_labels

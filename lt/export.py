@@ -3,8 +3,8 @@
 The input is the timeline from `lt.db.queries.captions`: final captions in
 `start NULLS LAST, seg` order, each a dict with seg, start, end, text, words,
 speaker (its label: merged, renamed) and body (the stored event). Speakers are
-named where they change: "Ana: " in SRT and text, a `<v Ana>` voice on every
-WebVTT cue.
+named where they change in SRT ("Ana: "), and on every WebVTT cue (`<v Ana>`);
+text stays the words alone (scripts compute WER on it).
 """
 
 from __future__ import annotations
@@ -59,15 +59,9 @@ def write_export(rows: Iterable[Mapping[str, Any]], settings: ExportSettings, ou
 def render(rows: Iterable[Mapping[str, Any]], settings: ExportSettings, stats: SubtitleStats) -> str:
     captions = [caption(row) for row in rows]
     if settings.format is Format.txt:
-        lines = [_speaker_line(c, previous) for previous, c in zip([None, *captions], captions) if c.text.strip()]
+        lines = [" ".join(c.text.split()) for c in captions if c.text.strip()]
         stats.captions = len(lines)
         return "".join(line + "\n" for line in lines)
     timed = cues(captions, settings.rules, stats, speaker_prefix=settings.format is Format.srt)
     return srt(timed) if settings.format is Format.srt else vtt(timed)
 
-
-def _speaker_line(caption: Caption, previous: Caption | None) -> str:
-    """Plain text names the speaker where it changes, like the SRT."""
-    text = " ".join(caption.text.split())
-    changed = caption.speaker is not None and (previous is None or previous.speaker != caption.speaker)
-    return f"{caption.speaker}: {text}" if changed else text

@@ -103,9 +103,18 @@ def verified_model(files: ModelFiles | None = None) -> Path | None:
 
 
 def ensure_model(files: ModelFiles | None = None) -> Path:
-    """The converted model, converting it first if needed."""
+    """The converted model, converting it first if needed (one process at a time: the others wait
+    for it and then use its result)."""
     files = files or model_files()
-    return verified_model(files) or convert(files)
+    found = verified_model(files)
+    if found is not None:
+        return found
+    import fcntl
+
+    files.onnx.parent.mkdir(parents=True, exist_ok=True)
+    with open(files.onnx.parent / ".convert.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return verified_model(files) or convert(files)
 
 
 def convert(files: ModelFiles | None = None) -> Path:

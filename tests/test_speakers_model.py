@@ -155,3 +155,20 @@ def test_batch_diarization_labels_every_word(embedder, annotation):
     assert turns[0].first_word == 0 and turns[0].speaker == "S1"
     known = diarize(embedder, rec.audio, [(w["start"], w["end"]) for w in rec.words], SpeakerSettings.parse("1"))
     assert {label.speaker for label in known} == {"S1"}
+
+
+def test_setup_and_enrol_from_the_command_line(embedder, tmp_path):
+    from conftest import lt
+
+    result = lt("speakers", "setup", "--json")
+    assert result.code == 0, result.stderr
+    manifest = json.loads(result.stdout)
+    assert manifest["path"] == str(model_files().onnx) and manifest["weights_sha256"] == manifest["weights_sha256"].lower()
+    env = {"LT_VOICES": str(tmp_path)}
+    result = lt("speakers", "enrol", "Bea", str(ENROL_B.with_suffix(".flac")), "--json", env=env)
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)["name"] == "Bea"
+    assert json.loads(lt("speakers", "voices", "--json", env=env).stdout)[0]["name"] == "Bea"
+    assert lt("speakers", "forget", "Bea", env=env).code == 0
+    missing = lt("speakers", "enrol", "Bea", str(tmp_path / "nope.wav"), env=env)
+    assert missing.code == 1 and "no such file" in missing.stderr

@@ -186,9 +186,9 @@ def test_finals_are_whole_sentences_cut_as_soon_as_they_are_committed():
 
 
 def test_a_one_word_sentence_joins_its_neighbour_unless_a_pause_sets_it_apart():
-    speech = Speech().say("good. morning everyone. there.").pause(0.5).say("yes.").pause(2).say("indeed.").pause(2)
+    speech = Speech().say("good. morning everyone. there. we go.").pause(0.5).say("yes.").pause(2).say("indeed.").pause(2)
     _, _, outputs = run(speech)
-    assert finals(outputs) == ["good. morning everyone. there.", "yes.", "indeed."]
+    assert finals(outputs) == ["good. morning everyone.", "there. we go.", "yes.", "indeed."]
 
 
 def test_a_pause_ends_the_final_and_the_utterance():

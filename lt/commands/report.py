@@ -21,13 +21,13 @@ def report(
 ) -> int:
     """Write one self-contained HTML page about a stored session.
 
-    Captions in every language on a timeline, latency per stage, models and parameters,
+    Captions in every language on a timeline (a lane per speaker), latency per stage, models and parameters,
     suspect segments with their evidence, dead letters.
 
     Example: lt report 20261122T170501Z-4f2a9c --out report.html
     """
     from lt.db.connect import connect
-    from lt.db.queries import dead_letters, session_events
+    from lt.db.queries import dead_letters, session_events, speaker_labels
     from lt.errors import LtError
     from lt.report import SessionData, render_html
 
@@ -37,7 +37,8 @@ def report(
         if not events:
             raise LtError(f"no stored session {session!r}", hint="lt sessions lists the stored sessions")
         letters = dead_letters(conn, session)
-    out.write_text(render_html(SessionData(session, events, letters)), encoding="utf-8")
+        labels = speaker_labels(conn, session)
+    out.write_text(render_html(SessionData(session, events, letters, labels)), encoding="utf-8")
     log.info("wrote %s (%d events, %d dead letters)", out, len(events), len(letters))
     return 0
 

@@ -163,11 +163,20 @@ def test_stable_words_never_change_and_only_grow_within_a_segment():
 
 
 def test_words_before_a_silence_are_committed_by_the_first_decode_that_heard_it():
-    speech = Speech().say("short phrase here").pause(0.5).say("and more words after").pause(2)
+    speech = Speech().say("an earlier sentence.").pause(2).say("short phrase here").pause(0.5).say("and more words after").pause(2)
     _, _, outputs = run(speech, StreamSettings(min_chunk=0.5), chunk=0.5)
     times = [t for t, o in outputs if o.partial]
     first = next(t for t, (stable, _) in zip(times, partials(outputs)) if stable.startswith("short phrase here"))
-    assert first <= 1.2 + 0.3 + 0.5  # speech ends at 1.2 s: heard whole once 0.3 s of silence followed it
+    assert first <= 4.4 + 0.3 + 0.5  # the phrase ends at 4.4 s: heard whole once 0.3 s of silence followed it
+
+
+def test_the_first_words_of_a_session_wait_for_enough_speech():
+    """With no earlier text to prompt it, Whisper guesses badly from a second of audio."""
+    speech = Speech().say("short phrase here").pause(0.5).say("and more words after this").pause(2)
+    _, _, outputs = run(speech, StreamSettings(min_chunk=0.5, cold_start=2.0), chunk=0.5)
+    first_stable = next(t for t, o in outputs if o.partial and o.partial.stable)
+    assert first_stable >= 2.0
+    assert finals(outputs) == ["short phrase here and more words after this"]
 
 
 def test_a_full_stop_before_a_short_pause_waits_for_what_follows():

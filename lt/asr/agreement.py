@@ -7,13 +7,15 @@ tentative words of the last hypothesis after them. Each new hypothesis (the
 words a decode produced after that prefix) commits
 
 - its longest prefix that agrees with the previous hypothesis (the last one that
-  heard at least `span` seconds less audio, so that two decodes a moment apart
-  do not count as two opinions), word by word
+  heard at least 0.4 s less audio, so that two decodes a moment apart do not
+  count as two opinions; a second for the first words of an utterance that no
+  earlier text prompts), word by word
   (LocalAgreement-2; case and punctuation do not count, the newer spelling wins),
   up to a word the decoder heard to its end: one ending at the very end of the
   audio was cut off there, and two decodes a fraction of a second apart can
   guess the same wrong word from its first half (the first words of an
-  utterance, decoded from a second of audio or less, need a second after them);
+  unprompted utterance, decoded from a second of audio or less, need a second
+  after them);
 - and, at once, every word that ends before the speech did when the decoder
   has already heard the silence after it: nothing that follows can change it;
 
@@ -37,6 +39,7 @@ from lt.captions import SENTENCE_END
 AGREE_GUARD = 0.2  # a word ending this close to the audio's end was cut off: two decodes can guess it alike
 FIRST_GUARD = 1.0  # ... and the first words of an utterance, which Whisper guesses from too little audio
 AGREE_SPAN = 0.4  # agreeing hypotheses must have heard this much audio apart to be two opinions, not one
+FIRST_SPAN = 1.0  # ... and for the first words of an utterance, as far apart as their guard
 HISTORY = 8  # hypotheses kept to find one that far back
 
 
@@ -47,8 +50,7 @@ class _Hypothesis:
 
 
 class HypothesisBuffer:
-    def __init__(self, span: float = AGREE_SPAN) -> None:
-        self.span = span
+    def __init__(self) -> None:
         self.committed: list[HypWord] = []  # committed, their audio still in the decoder's buffer
         self.started = False  # anything committed in this utterance
         self._history: list[_Hypothesis] = []
@@ -69,19 +71,22 @@ class HypothesisBuffer:
         return self.committed[-1].end if self.committed else None
 
     def insert(
-        self, hypothesis: list[HypWord], now: float, heard_until: float | None = None, commit: bool = True
+        self, hypothesis: list[HypWord], now: float, heard_until: float | None = None, commit: bool = True,
+        cold: bool = False,
     ) -> list[HypWord]:
         """Take a hypothesis decoded from audio up to `now`; return the words it commits (in order).
 
         `heard_until`: the audio time before which the decoder heard the speech end whole,
         so the words ending by then are committed without waiting for agreement; `commit`
-        False keeps the whole hypothesis tentative (its language is not settled yet)."""
-        reference = self._reference(now)
+        False keeps the whole hypothesis tentative (its language is not settled yet); `cold`:
+        no earlier text prompts the decoder, so an utterance's first words need more care."""
+        careful = cold and not self.started
+        reference = self._reference(now, FIRST_SPAN if careful else AGREE_SPAN)
         self._history = [*self._history[-(HISTORY - 1) :], _Hypothesis(now, hypothesis)]
         if not commit:
             return []
         agreed = 0
-        guard = AGREE_GUARD if self.started else FIRST_GUARD
+        guard = FIRST_GUARD if careful else AGREE_GUARD
         while (
             agreed < min(len(hypothesis), len(reference))
             and hypothesis[agreed].key == reference[agreed].key
@@ -101,9 +106,9 @@ class HypothesisBuffer:
         """Commit the tentative words as they stand (the utterance ended, or the buffer is full)."""
         return self._commit(list(self.tentative), now)
 
-    def _reference(self, now: float) -> list[HypWord]:
+    def _reference(self, now: float, span: float) -> list[HypWord]:
         """The newest earlier hypothesis that heard at least `span` less audio than this one."""
-        return next((h.words for h in reversed(self._history) if h.heard_to <= now - self.span), [])
+        return next((h.words for h in reversed(self._history) if h.heard_to <= now - span), [])
 
     def release_before(self, time: float) -> list[HypWord]:
         """Forget the committed words that start before `time` (their audio is being dropped)."""

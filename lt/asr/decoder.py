@@ -38,6 +38,7 @@ FRAMES_PER_SECOND = 100
 MARGIN_FRAMES = 200  # silence after the audio, so the decoder sees that it has ended
 FULL_WINDOW_FRAMES = 3000
 TOKENS_PER_SECOND = 6  # fast speech is about 4 tokens a second; a looping decoder is stopped early
+NOT_SPEECH = set("_*=#~")
 PROMPT_TOKENS = 223  # Whisper's limit for the previous-text prompt (half its context, less one)
 # faster-whisper's defaults for which punctuation joins the word before or after it.
 PREPEND = "\"'“¿([{-"
@@ -59,6 +60,7 @@ class WhisperDecoder:
         self.model = model
         self.options = options
         self.multilingual = model.model.is_multilingual
+        self._suppress: list[int] | None = None
 
     def transcribe(
         self,
@@ -120,8 +122,6 @@ class WhisperDecoder:
         return np.ascontiguousarray(window, dtype=np.float32)
 
     def _generate(self, tokenizer, encoder_output, prompt: str, forced: list[int], ends_sentence: bool, seconds: float, cheap: bool):
-        from faster_whisper.transcribe import get_suppressed_tokens
-
         tokens = []
         if prompt:
             tokens = [tokenizer.sot_prev, *tokenizer.encode(" " + prompt.strip())[-PROMPT_TOKENS:]]
@@ -136,12 +136,23 @@ class WhisperDecoder:
             encoder_output,
             [tokens],
             beam_size=1 if cheap else self.options.beam_size,
-            max_length=len(tokens) + int(10 + TOKENS_PER_SECOND * seconds),
+            # The forced words stand for audio already spoken: only the rest may add tokens.
+            max_length=len(tokens) + max(10, int(10 + TOKENS_PER_SECOND * seconds) - len(forced)),
             return_scores=True,
             return_no_speech_prob=True,
             suppress_blank=not forced,
-            suppress_tokens=get_suppressed_tokens(tokenizer, [-1]),
+            suppress_tokens=self._suppressed(tokenizer),
         )[0]
+
+    def _suppressed(self, tokenizer) -> list[int]:
+        """Whisper's own suppressed symbols, and tokens that are runs of `_*=#~`: never speech, but
+        what a beam search falls into at the cut-off end of a buffer ("until ______...")."""
+        if self._suppress is None:
+            from faster_whisper.transcribe import get_suppressed_tokens
+
+            runs = [i for i in range(tokenizer.eot) if (text := tokenizer.decode([i]).strip()) and set(text) <= NOT_SPEECH]
+            self._suppress = sorted(set(get_suppressed_tokens(tokenizer, [-1])) | set(runs))
+        return self._suppress
 
     def _align(self, tokenizer, tokens: list[int], encoder_output, frames: int, forced: int) -> list[Word]:
         """Words with times (seconds from the buffer start) for the tokens after the first `forced`.

@@ -44,6 +44,9 @@ from lt.pcm import SAMPLE_RATE
 SQUEEZED_NEAR_END = 0.1  # seconds: a zero-length word this close to the end of the audio was not heard
 HEARD_END = 0.3  # silence a decode must have seen after the speech to have heard its last word whole
 KEEP_COMMITTED = 2  # committed words left in the buffer when it is cut, to anchor the next decode
+ECHO_WORDS = 5  # released words a fresh decode may repeat from the audio left at the cut
+ECHO_WITHIN = 1.0  # seconds after the cut within which a repeat of them is an echo
+LOOP_WORDS = 4  # a run of this many words said twice in one hypothesis is the decoder looping
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class StreamSettings:
     trim_min: float = 3.0  # the buffer is cut at a sentence start only when it is longer than this
     trim_after: float = 8.0  # past this, the buffer is cut inside a sentence, at an early committed word
     lead_in: float = 0.3  # audio kept before speech starts, so its first sound is not clipped
+    cold_start: float = 2.0  # speech heard before the first commit, while no earlier text can prompt the decoder
     finals: FinalRules = FinalRules()
     prompt_chars: int = 200
 
@@ -90,6 +94,7 @@ class StreamingPolicy:
         self.segmenter = Segmenter(self.settings.finals)
         self.languages = LanguageTracker(self.settings.languages)
         self.prompt = ""
+        self.released: list[HypWord] = []  # the last words whose audio left the buffer, to spot their echo
         self.in_utterance = False
         self.spans: list[Span] = []  # speech in the buffer now
         self.heard: list[Span] = []  # speech since the oldest word not yet out in a final, for the guards
@@ -137,9 +142,11 @@ class StreamingPolicy:
         if heard_all and (paused or not self.hypotheses.tentative):
             return self._end_utterance(now, final) if paused else self._advance(now)
         heard = self._heard_until(now)
-        hypothesis = self._decode()
-        commit = self.languages.settled(self._speech_seconds()) and not self._looping(hypothesis)
-        committed = self.hypotheses.insert(hypothesis, now, heard, commit)
+        hypothesis, looped = _without_loop(self._decode())
+        speech = self._speech_seconds()
+        warm = bool(self.prompt) or self.hypotheses.started or speech >= self.settings.cold_start
+        commit = warm and not looped and self.languages.settled(speech) and not self._looping(hypothesis)
+        committed = self.hypotheses.insert(hypothesis, now, heard, commit, cold=not self.prompt)
         self.languages.pin(*_language_of(committed))
         self.segmenter.add(committed)
         if paused:
@@ -223,7 +230,10 @@ class StreamingPolicy:
             words = [w if w.start >= after else _starting_at(w, after) for w in words]
         # ... and into the silence before it: a word starts no earlier than the speech it is in.
         words = [_starting_at(w, speech) if (speech := _speech_start(w, self.spans)) > w.start else w for w in words]
-        return _without_squeezed_tail(words, self.audio_time)
+        words = _without_squeezed_tail(words, self.audio_time)
+        if not self.hypotheses.committed:  # after a forced prefix the decoder can only go on, not echo
+            words = _without_echo(words, self.released)
+        return words
 
     def _force_out(self, now: float) -> None:
         """The buffer is at its bound: commit everything so the audio can go."""
@@ -272,6 +282,7 @@ class StreamingPolicy:
 
     def _release(self, words: list[HypWord]) -> None:
         """Words whose audio leaves the buffer join the prompt."""
+        self.released = (self.released + words)[-ECHO_WORDS:]
         if words:
             self.prompt = (self.prompt + "".join(w.text for w in words)).strip()[-self.settings.prompt_chars :]
 
@@ -308,6 +319,31 @@ def _speech_start(word: HypWord, spans: list[Span]) -> float:
     """Where the stretch of speech that the word ends in starts (the word's own start if none)."""
     span = next((s for s in spans if s.end >= word.end), None)
     return span.start if span is not None and span.start < word.end else word.start
+
+
+def _without_echo(words: list[HypWord], released: list[HypWord]) -> list[HypWord]:
+    """Drop the released words' echo: the decoder often hears them again in the sliver of their
+    audio left at the start of the buffer, prompted by their own text."""
+    if not words or not released or words[0].start > released[-1].end + ECHO_WITHIN:
+        return words
+    for n in range(min(len(released), len(words)), 0, -1):
+        if [w.key for w in words[:n]] == [w.key for w in released[-n:]]:
+            return words[n:]
+    return words
+
+
+def _without_loop(words: list[HypWord]) -> tuple[list[HypWord], bool]:
+    """Cut a hypothesis where a run of words it already said starts again ("the second item is
+    the schedule. the second item is ..."): Whisper looping on a short buffer. A looping decode
+    also hallucinates before the loop, so it commits nothing (the second value says so)."""
+    keys = [w.key for w in words]
+    seen: set[tuple[str, ...]] = set()
+    for i in range(len(keys) - LOOP_WORDS + 1):
+        run = tuple(keys[i : i + LOOP_WORDS])
+        if run in seen:
+            return words[:i], True
+        seen.add(run)
+    return words, False
 
 
 def _without_squeezed_tail(words: list[HypWord], audio_end: float) -> list[HypWord]:

@@ -20,7 +20,8 @@ except ImportError:  # pragma: no cover - older typer on the real click
 
 from lt import __version__
 from lt.commands import (
-    capture, db, export, models, overlay, replay, report, schema, search, sessions, status, store, transcribe, translate,
+    capture, compare, db, export, jobs, models, overlay, replay, report, schema, search, sessions, status, store,
+    transcribe, translate, worker,
 )
 from lt.errors import ExitCode, LtError, Terminated, redact
 from lt.log import stderr_console
@@ -37,7 +38,8 @@ app = typer.Typer(
 )
 
 for command_module in (
-    capture, transcribe, translate, store, overlay, replay, export, sessions, status, search, report, models, db, schema,
+    capture, transcribe, translate, store, overlay, replay, export, sessions, status, search, report, compare, jobs,
+    worker, models, db, schema,
 ):
     command_module.register(app)
 

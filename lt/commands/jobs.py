@@ -266,6 +266,7 @@ def _print_jobs(rows: list[dict]) -> None:
 def _print_job(job: dict) -> None:
     from rich.markup import escape
 
+    from lt.jobs.record import STEPS
     from lt.jobs.watch import model_label
     from lt.output import print_table, stdout_console, when
 
@@ -289,10 +290,15 @@ def _print_job(job: dict) -> None:
     if job["error"]:
         console.print(f"[red]  error: {escape(job['error'])}[/]", markup=True)
     if job["steps"]:
-        rows = [(name, f"{s['seconds']:.2f}", ", ".join(f"{k}={v}" for k, v in s.items() if k != "seconds")) for name, s in job["steps"].items()]
+        steps = sorted(job["steps"].items(), key=lambda item: STEPS.index(item[0]) if item[0] in STEPS else len(STEPS))
+        rows = [(name, f"{s['seconds']:.2f}", ", ".join(f"{k}={v}" for k, v in sorted(s.items()) if k != "seconds")) for name, s in steps]
         print_table(("step", "seconds", "details"), rows, console=console)
     if job["counts"]:
-        print_table(tuple(job["counts"]), [tuple(job["counts"].values())], console=console)
+        c = job["counts"]
+        console.print(
+            f"  stored: {c.get('finals', 0)} finals, {c.get('translations', 0)} translations, "
+            f"{c.get('events', 0)} events ({c.get('new', 0)} new)", markup=False,
+        )
     print_table(("history", "at"), [(h["event"], when(h["at"])) for h in job["history"]], console=console)
     if job["state"] == "succeeded" and job["source_session"] and job["source_session"] != job["session"]:
         console.print(f"  compare: lt compare {job['source_session']} {job['session']}", markup=False)

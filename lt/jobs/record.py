@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("lt.worker")
 
+STEPS = ("capture", "transcribe", "translate", "store")
 # Where each step starts and ends, in percent of the job.
 SHARES = {"capture": (0.0, 5.0), "transcribe": (5.0, 85.0), "translate": (85.0, 100.0), "store": (85.0, 100.0)}
 WRITE_EVERY_S = 1.0

@@ -115,12 +115,17 @@ def cancel(app: procrastinate.App, conn: psycopg.Connection, job_id: int) -> str
     return "cancelled" if status == "todo" else "asked to stop"
 
 
-async def requeue_stalled(app: procrastinate.App, stalled_after: float, queues: Sequence[str] | None) -> list[int]:
+async def requeue_stalled(
+    app: procrastinate.App, stalled_after: float, queues: Sequence[str] | None, own_worker: int | None = None,
+) -> list[int]:
     """Put back on the queue the running jobs of workers whose heartbeat stopped (killed, or their
-    machine lost): they run again from the start, into the same session."""
+    machine lost): they run again from the start, into the same session. The caller's own jobs are
+    alive whatever its heartbeat says (a busy machine can delay it), so they are left alone."""
     requeued = []
     for queue in queues or [None]:
         for job in await app.job_manager.get_stalled_jobs(queue=queue, seconds_since_heartbeat=stalled_after):
+            if own_worker is not None and job.worker_id == own_worker:
+                continue
             await app.job_manager.retry_job(job)
             requeued.append(job.id)
     return requeued

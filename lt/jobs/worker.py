@@ -87,7 +87,8 @@ class _Worker:
         return self.code
 
     async def _requeue(self) -> None:
-        for job_id in await requeue_stalled(self.app, self.settings.stalled_after, self.settings.queues):
+        own = self.worker.worker_id
+        for job_id in await requeue_stalled(self.app, self.settings.stalled_after, self.settings.queues, own):
             log.warning("job %d: its worker stopped sending heartbeats; queued again", job_id)
 
     async def _keep_requeueing(self) -> None:

@@ -87,7 +87,7 @@ def batch(clips, tmp_path_factory):
 
 
 def test_submit_then_worker_once_stores_every_session_with_the_job_id_on_every_event(batch, db_conn):
-    assert batch["worker"].code == 0, batch["worker"].stderr
+    assert batch["worker"].code == 3, batch["worker"].stderr  # finished, but one input was rejected
     listed = jobs_by_id(*(j["id"] for j in batch["good"]))
     for job in batch["good"]:
         shown = listed[job["id"]]
@@ -239,3 +239,34 @@ def test_a_worker_killed_mid_job_leaves_it_to_another_and_nothing_is_stored_twic
         "SELECT type, count(*) FROM events WHERE session = %s GROUP BY type", (job["session"],)
     ).fetchall())
     assert per_type == {"session": 2, "transcript": len(segs), "translation": len(segs)}
+
+
+def test_cancelling_a_running_job_stops_it_at_its_next_step(clips, tmp_path):
+    queue = new_queue()
+    (job,) = submit(str(clips[4]), "--model", "tiny.en", "--queue", queue)
+    worker = start_worker("--queue", queue, log=tmp_path / "worker.log")
+    try:
+        wait_for(lambda: jobs_by_id(job["id"])[job["id"]]["step"] == "transcribe", 120, "the job to be transcribing")
+        cancelled = lt("jobs", "cancel", str(job["id"]))
+        assert cancelled.code == 0 and "asked to stop" in cancelled.stderr
+        shown = wait_for(lambda: (lambda j: j if j["state"] != "running" else None)(jobs_by_id(job["id"])[job["id"]]), 120, "the job to stop")
+    finally:
+        worker.terminate()
+    assert worker.wait(timeout=60) == 143
+    assert shown["state"] == "aborted"
+    assert f"job {job['id']}: cancelled, stopping" in (tmp_path / "worker.log").read_text()
+
+
+def test_a_failing_job_is_retried_with_backoff_and_once_waits_for_the_retry(clips):
+    queue = new_queue()
+    (job,) = submit(str(clips[0]), "--model", "small", "--fallback", "", "--retries", "1", "--queue", queue)
+    began = time.monotonic()
+    worker = lt("worker", "--once", "--queue", queue, env=OFFLINE, timeout=300)
+    assert worker.code == 3, worker.stderr
+    assert time.monotonic() - began >= 4  # the retry waited about 5 s, and --once waited for it
+    assert f"job {job['id']}: attempt 1 of 2 failed: no Whisper model of the chain could load" in worker.stderr
+    shown = json.loads(lt("jobs", "show", str(job["id"]), "--json").text)
+    assert shown["state"] == "failed" and shown["attempt"] == 2
+    history = [h["event"] for h in shown["history"]]
+    assert history.count("started") == 2 and "deferred_for_retry" in history and history[-1] == "failed"
+    assert "small: model 'small' is not available offline" in shown["error"]

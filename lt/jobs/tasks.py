@@ -22,11 +22,15 @@ log = logging.getLogger("lt.worker")
 
 
 class Backoff(BaseRetryStrategy):
+    def __init__(self) -> None:
+        self.failed: set[int] = set()  # the jobs of this process that failed for good
+
     def get_retry_decision(self, *, exception: BaseException, job) -> RetryDecision | None:
         retries = int(job.task_kwargs.get("retries", 0))
         why = reason(exception)
         if isinstance(exception, InputRejected) or job.attempts >= retries:
             log.error("job %d: failed: %s", job.id, why)
+            self.failed.add(job.id)
             return None
         delay = RETRY_FIRST_S * 2**job.attempts * random.uniform(0.8, 1.2)
         log.warning("job %d: attempt %d of %d failed: %s; retrying in %.0f s", job.id, job.attempts + 1, retries + 1, why, delay)
@@ -41,3 +45,8 @@ def run_task(context, **args) -> dict[str, int]:
 def register(app) -> None:
     for name in TASKS:
         app.task(name=name, pass_context=True, retry=Backoff())(run_task)
+
+
+def failed_jobs(app) -> set[int]:
+    """The jobs this process ran that failed for good."""
+    return set().union(*(app.tasks[name].retry_strategy.failed for name in TASKS))

@@ -6,7 +6,9 @@ every worker looks for such jobs when it starts and then regularly, and puts
 them back on the queue, to run again from the start into the same session.
 
 `once`: work until no job is waiting on the worker's queues (retries
-scheduled for later count as waiting) and none of its own is running, then stop.
+scheduled for later count as waiting) and none of its own is running, then
+stop; the exit code is 3 when a job it ran failed for good (its input was
+rejected, or its retries ran out), as for any stage that rejected input.
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ class _Worker:
     async def run(self) -> int:
         from procrastinate.worker import Worker
 
+        from lt.jobs.tasks import failed_jobs
+
         s = self.settings
         async with self.app.open_async():
             self.worker = Worker(
@@ -84,6 +88,8 @@ class _Worker:
                 await self.worker.run()
             finally:
                 side.cancel()
+        if self.code == ExitCode.OK and self.settings.once and failed_jobs(self.app):
+            return ExitCode.REJECTED_INPUT
         return self.code
 
     async def _requeue(self) -> None:

@@ -22,17 +22,18 @@ OFFLINE = {"HF_HUB_OFFLINE": "1"}
 
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory, example_wav) -> list[Path]:
-    """Four 8-second WAV clips and one of 30 seconds, cut from the example with lt's own capture."""
+    """Four 8-second WAV clips, one of 30 seconds and one of 2 minutes (the example looped),
+    cut from the example with lt's own capture."""
     import numpy as np
     import soundfile as sf
 
     from lt.capture import CaptureSettings, capture
 
     folder = tmp_path_factory.mktemp("clips")
-    cuts = [(0, 8), (10, 8), (20, 8), (30, 8), (5, 30)]
+    cuts = [(0, 8), (10, 8), (20, 8), (30, 8), (5, 30), (0, 120)]
     paths = []
     for n, (start, seconds) in enumerate(cuts):
-        pcm = b"".join(capture(CaptureSettings(str(example_wav), start=start, duration=seconds)))
+        pcm = b"".join(capture(CaptureSettings(str(example_wav), start=start, duration=seconds, loop=True)))
         path = folder / f"clip{n}.wav"
         sf.write(path, np.frombuffer(pcm, dtype="<i2"), 16000, subtype="PCM_16")
         paths.append(path)
@@ -241,12 +242,12 @@ def test_a_worker_killed_mid_job_leaves_it_to_another_and_nothing_is_stored_twic
     assert per_type == {"session": 2, "transcript": len(segs), "translation": len(segs)}
 
 
-def test_cancelling_a_running_job_stops_it_at_its_next_step(clips, tmp_path):
+def test_cancelling_a_running_job_stops_it_at_its_next_step(clips, tmp_path, db_conn):
     queue = new_queue()
-    (job,) = submit(str(clips[4]), "--model", "tiny.en", "--queue", queue)
+    (job,) = submit(str(clips[5]), "--model", "tiny.en", "--queue", queue)
     worker = start_worker("--queue", queue, log=tmp_path / "worker.log")
     try:
-        wait_for(lambda: jobs_by_id(job["id"])[job["id"]]["step"] == "transcribe", 120, "the job to be transcribing")
+        wait_for(lambda: db_conn.execute("SELECT step = 'transcribe' FROM job_runs WHERE job_id = %s", (job["id"],)).fetchone(), 120, "the job to be transcribing")
         cancelled = lt("jobs", "cancel", str(job["id"]))
         assert cancelled.code == 0 and "asked to stop" in cancelled.stderr
         shown = wait_for(lambda: (lambda j: j if j["state"] != "running" else None)(jobs_by_id(job["id"])[job["id"]]), 120, "the job to stop")

@@ -201,14 +201,13 @@ class _Job:
         stats = StoreStats()
         store = Store(self.runtime.target, dataclasses.replace(self.runtime.store, source=f"job {self.job_id}"), stats)
         counts = {"finals": 0, "translations": 0, "events": 0, "new": 0}
-        lines = (Line(n, event, None, "") for n, event in enumerate(events, 1))
+        lines = (Line(n, event, None, "") for n, event in enumerate(self._until_aborted(events), 1))
         try:
             for batch in store.run(lines):
                 counts["finals"] += sum(isinstance(e, TranscriptEvent) and e.final for e in batch.events)
                 counts["translations"] += sum(isinstance(e, TranslationEvent) for e in batch.events)
                 counts["events"], counts["new"] = stats.stored, stats.new
                 self.record.stored(self._done(counts), counts)
-                self._check_abort()
         except LtError as exc:
             if exc.code == ExitCode.UNAVAILABLE:
                 _remove_spill(stats)
@@ -218,6 +217,7 @@ class _Job:
                 store.finish()
             finally:
                 counts["events"], counts["new"] = stats.stored, stats.new
+        self._check_abort()
         elapsed = time.monotonic() - began
         upstream = self.seconds["transcribe"] + self.seconds["translate"]
         if self.spec.targets:
@@ -232,6 +232,18 @@ class _Job:
             return counts["finals"] / self.expected_finals if self.expected_finals else 0.0
         expected = self.expected_finals * len(self.spec.targets)
         return counts["translations"] / expected if expected else 0.0
+
+    def _until_aborted(self, events: Iterator[AnyEvent]) -> Iterator[AnyEvent]:
+        """The events until the job is cancelled. The stages run on the store's reading thread, so
+        they are closed there, and the store ends its input as usual, before the job stops: no
+        stage is left running (a decode on a thread) once the job has ended."""
+        try:
+            for event in events:
+                if self.should_abort():
+                    return
+                yield event
+        finally:
+            events.close()
 
     def _check_abort(self) -> None:
         if self.should_abort():

@@ -254,7 +254,7 @@ def test_cancelling_a_running_job_stops_it_at_its_next_step(clips, tmp_path, db_
     finally:
         worker.terminate()
     assert worker.wait(timeout=60) == 143
-    assert shown["state"] == "aborted"
+    assert shown["state"] == "aborted" and shown["error"] == "cancelled while it ran"
     assert f"job {job['id']}: cancelled, stopping" in (tmp_path / "worker.log").read_text()
 
 

@@ -108,3 +108,14 @@ def test_the_watch_table_shows_state_progress_and_fallbacks():
     text = console.export_text()
     assert "a.wav" in text and "transcribe" in text and "42.0%" in text and "2/3" in text
     assert "tiny.en (after small)" in text and "1 running" in text
+
+
+def test_a_job_that_gives_up_on_the_database_removes_the_spill_its_retry_makes_again(tmp_path):
+    from lt.db.store import StoreStats
+    from lt.jobs.run import _remove_spill
+
+    spill = tmp_path / "store-1.ndjson"
+    spill.write_text("{}\n")
+    _remove_spill(StoreStats(spilled=1, spill_path=spill))
+    assert not spill.exists()
+    _remove_spill(StoreStats())  # no spill: nothing to do

@@ -16,7 +16,7 @@ _REPEATED = frozenset({"job_error", "job_error_retry", "job_success", "job_abort
 def worker(
     concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1, max=64, envvar="LT_WORKER_CONCURRENCY", help="Jobs run at once by this worker (each holds its own copy of its model).")] = 1,
     queue: Annotated[Optional[list[str]], typer.Option("--queue", envvar="LT_QUEUE", help="Take jobs from this queue (repeatable; default: lt).", show_default=False)] = None,
-    once: Annotated[bool, typer.Option("--once", help="Stop when no job is waiting (retries scheduled for later included) and none of this worker's runs.")] = False,
+    once: Annotated[bool, typer.Option("--once", help="Stop when no job is waiting (retries scheduled for later included) and none of this worker's runs; exit 3 if a job it ran failed for good.")] = False,
     stalled_after: Annotated[float, typer.Option("--stalled-after", min=1, help="Seconds without a heartbeat after which a worker counts as dead and its running jobs are queued again.")] = 30.0,
     device: ComputeDevice = "auto",
     compute_type: ComputeType = "auto",

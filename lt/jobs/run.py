@@ -72,6 +72,8 @@ class Runtime:
 
 
 def reason(exc: BaseException) -> str:
+    if type(exc).__name__ == "JobAborted":  # procrastinate's, raised by _check_abort
+        return "cancelled while it ran"
     if isinstance(exc, LtError):
         return redact(exc.message)
     text = str(exc).strip().splitlines()
@@ -93,6 +95,7 @@ class _Job:
         self.should_abort = should_abort
         self.seconds: dict[str, float] = {"transcribe": 0.0, "translate": 0.0}
         self.expected_finals = 0
+        self.stats = None  # the transcribe stage's TranscribeStats, once it runs
 
     def run(self) -> dict[str, int]:
         with ExitStack() as stack:

@@ -119,3 +119,22 @@ def test_a_job_that_gives_up_on_the_database_removes_the_spill_its_retry_makes_a
     _remove_spill(StoreStats(spilled=1, spill_path=spill))
     assert not spill.exists()
     _remove_spill(StoreStats())  # no spill: nothing to do
+
+
+def test_a_worker_of_this_host_counts_as_alive_while_its_process_runs():
+    import socket
+    import subprocess
+    import sys
+
+    from lt.jobs.queue import _alive_here
+
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "lt", "worker"])
+    name = f"{socket.gethostname()}:{proc.pid}"
+    try:
+        assert _alive_here(name)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert not _alive_here(name)
+    assert not _alive_here(f"{socket.gethostname()}:{os.getpid()}")  # a live pid, but not a worker
+    assert not _alive_here("another-host:1") and not _alive_here(None)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -119,16 +121,42 @@ async def requeue_stalled(
     app: procrastinate.App, stalled_after: float, queues: Sequence[str] | None, own_worker: int | None = None,
 ) -> list[int]:
     """Put back on the queue the running jobs of workers whose heartbeat stopped (killed, or their
-    machine lost): they run again from the start, into the same session. The caller's own jobs are
-    alive whatever its heartbeat says (a busy machine can delay it), so they are left alone."""
+    machine lost): they run again from the start, into the same session.
+
+    A heartbeat can also be late because its machine is starved of CPU, so a job is left alone when
+    its worker is still alive as far as this machine can tell: the caller itself, or a process of
+    this host that still exists."""
     requeued = []
     for queue in queues or [None]:
         for job in await app.job_manager.get_stalled_jobs(queue=queue, seconds_since_heartbeat=stalled_after):
             if own_worker is not None and job.worker_id == own_worker:
                 continue
+            row = await app.connector.execute_query_one_async(
+                "SELECT (SELECT worker FROM job_runs WHERE job_id = %(id)s) AS worker", id=job.id,
+            )
+            if _alive_here(row["worker"]):
+                log.debug("job %d: its worker %s missed heartbeats but is still running", job.id, row["worker"])
+                continue
             await app.job_manager.retry_job(job)
             requeued.append(job.id)
     return requeued
+
+
+def _alive_here(worker: str | None) -> bool:
+    """Is `worker` (host:pid, as lt.jobs.worker names workers) a live process of this host?"""
+    host, _, pid = (worker or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, under another user
+        pass
+    try:  # a reused pid is some other program
+        return b"worker" in open(f"/proc/{pid}/cmdline", "rb").read()
+    except OSError:  # no /proc here: trust the pid
+        return True
 
 
 # procrastinate's states, in the words lt shows

@@ -94,7 +94,10 @@ class SessionEvent(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class TranscriptEvent(Event):
-    """Recognised speech: a partial (`final: false`, may change) or a committed final."""
+    """Recognised speech: a partial (`final: false`, may change) or a committed final.
+
+    `stable`: how many of the leading `words` are committed and will never change (all of a
+    final's); a partial's tail after them is tentative."""
 
     TYPE: ClassVar[str] = "transcript"
     seg: int
@@ -105,11 +108,24 @@ class TranscriptEvent(Event):
     lang: str | None = None
     lang_prob: float | None = None
     final: bool
+    stable: int = 0
     words: tuple[Word, ...] = ()
     confidence: float | None = None
     no_speech_prob: float | None = None
     speaker: str | None = None
     flags: tuple[str, ...] = ()
+
+    def split_stable(self) -> tuple[str, str]:
+        """The text of the stable words, and of the tentative tail after them."""
+        if self.final or self.stable >= len(self.words):
+            return self.text, ""
+        position = 0
+        for word in self.words[: self.stable]:
+            found = self.text.find(word.w, position)
+            if found < 0:  # words that do not spell the text: nothing can be shown as stable
+                return "", self.text
+            position = found + len(word.w)
+        return self.text[:position].rstrip(), self.text[position:].strip()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -230,7 +246,7 @@ def _check_semantics(event: Event) -> None:
         raise EventError(f"{where}: field 'session' must not be empty")
     if not event.id:
         raise EventError(f"{where}: field 'id' must not be empty")
-    for name in ("seg", "rev"):
+    for name in ("seg", "rev", "stable"):
         value = getattr(event, name, None)
         if isinstance(value, int) and value < 0:
             raise EventError(f"{where}: field {name!r} must be >= 0, got {value}")

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import json
 
-from lt.events import AnyEvent, TranscriptEvent, TranslationEvent, event_id
+from lt.events import AnyEvent, TranscriptEvent, TranslationEvent, Word, event_id
 
 SESSION = "20261122T100000Z-abc123"
 
 
 def transcript(seg: int, text: str, start: float, end: float, *, final: bool = True, rev: int = 0,
-               lang: str = "en", speaker: str | None = None) -> TranscriptEvent:
+               lang: str = "en", speaker: str | None = None, stable: int | None = None) -> TranscriptEvent:
+    """`stable`: how many leading words are committed (all of a final's, none of a partial's by default)."""
+    words = text.split()
+    step = (end - start) / max(len(words), 1)
+    timed = tuple(Word(w, round(start + i * step, 3), round(start + (i + 1) * step, 3)) for i, w in enumerate(words))
     return TranscriptEvent(
         session=SESSION, id=event_id(SESSION, "transcript", seg, rev, final), seg=seg, rev=rev,
-        start=start, end=end, text=text, lang=lang, final=final, speaker=speaker,
+        start=start, end=end, text=text, lang=lang, final=final, speaker=speaker, words=timed,
+        stable=len(words) if final else (stable or 0),
     )
 
 

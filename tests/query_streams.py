@@ -1,7 +1,7 @@
 """Event streams for the query-side tests, stored the way users store them: piped into `lt store`.
 
 tests/data/meeting-stream.ndjson was recorded from
-`lt capture examples/meeting.wav | lt transcribe --model tiny.en --mode stream | lt translate --to pt`.
+`lt capture examples/meeting.wav | lt transcribe --model tiny.en --mode stream --keep-audio /tmp/qaudio | lt translate --to pt`.
 Tests share one database, so each stores its own copy under a fresh session id.
 """
 

@@ -50,9 +50,27 @@ def test_original_and_translation_sit_at_the_bottom_in_their_colours():
     assert white(frame).sum() > 1000 and yellow(frame).sum() > 1000
     assert white_rows.mean() < yellow_rows.mean()  # original above, translation below
     cols = np.flatnonzero(changed(frame).any(axis=0))
-    assert abs((cols.min() + cols.max()) / 2 - frame.shape[1] / 2) < 20  # centred
+    assert abs(cols.min() - frame.shape[1] * 0.05) < 10  # left-aligned in the text area, so growing text never shifts
     # The outline keeps the text readable: dark pixels surround the letters.
     assert (frame[changed(frame)].max(axis=1) < 30).sum() > 1000
+
+
+def test_stable_words_are_drawn_solid_and_the_tentative_tail_dimmer():
+    frame = render([transcript(0, "stable words tentative tail", 0, 2, final=False, stable=2)])
+    text = changed(frame)
+    cols = np.flatnonzero(text.any(axis=0))
+    middle = (cols.min() + cols.max()) // 2
+    left, right = frame[:, : middle - 20], frame[:, middle + 20 :]
+    assert white(left).sum() > 300  # "stable words": full white
+    assert white(right).sum() < 20 and (right.max(axis=2) > 120).sum() > 300  # the tail: grey, not white
+
+
+def test_a_growing_partial_leaves_its_stable_words_where_they_were():
+    first = render([transcript(0, "we have enough", 0, 1, final=False, stable=3)])
+    later = render([transcript(0, "we have enough money for three", 0, 2, final=False, stable=3, rev=1)])
+    cols = np.flatnonzero(changed(first).any(axis=0))
+    span = slice(0, cols.max() + 1)
+    assert np.array_equal(first[:, span], later[:, span])
 
 
 def test_sizes_scale_with_the_frame():

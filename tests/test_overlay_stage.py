@@ -8,7 +8,8 @@ import numpy as np
 from overlay_events import transcript, translation
 
 from lt.events import ErrorEvent
-from lt.overlay.captions import Caption, Timing
+from lt.captions import ReadingTime
+from lt.overlay.captions import ShownCaption
 from lt.overlay.clock import ClockKind
 from lt.overlay.layout import Geometry
 from lt.overlay.render import Compositor
@@ -25,11 +26,11 @@ class RecordingRenderer:
         self.shown: list[dict[str, str]] = []
         self.compositor = Compositor(Geometry(*size))
 
-    def render(self, background, captions: tuple[tuple[int, Caption], ...], still: bool) -> np.ndarray:
+    def render(self, background, captions: tuple[tuple[int, ShownCaption], ...], still: bool) -> np.ndarray:
         self.shown.append({c.lang: c.text for _, c in captions})
         return self.compositor.render(background, captions, still)
 
-    def prepare(self, captions: tuple[tuple[int, Caption], ...]) -> None:
+    def prepare(self, captions: tuple[tuple[int, ShownCaption], ...]) -> None:
         self.compositor.prepare(captions)
 
 
@@ -47,7 +48,7 @@ class RecordingSink:
 
 
 def events_settings(**kw) -> OverlaySettings:
-    return OverlaySettings(size=(320, 180), fps=FPS, clock=ClockKind.events, timing=Timing(min_seconds=1.0, max_seconds=4.0), **kw)
+    return OverlaySettings(size=(320, 180), fps=FPS, clock=ClockKind.events, timing=ReadingTime(min_seconds=1.0, max_seconds=4.0), **kw)
 
 
 STREAM = [
@@ -119,7 +120,7 @@ def _burst_then_quiet(count: int, quiet_seconds: float):
 
 def test_live_clock_takes_a_burst_without_stopping_the_frames():
     renderer, sink = RecordingRenderer(), RecordingSink()
-    settings = OverlaySettings(size=(320, 180), fps=20, clock=ClockKind.live, timing=Timing(min_seconds=0.3))
+    settings = OverlaySettings(size=(320, 180), fps=20, clock=ClockKind.live, timing=ReadingTime(min_seconds=0.3))
     stats = run_overlay(_burst_then_quiet(3000, 0.5), settings, sink, renderer=renderer)
     assert stats.captions == 3000
     assert {"en": "caption number 2999"} in renderer.shown

@@ -47,7 +47,7 @@ def test_local_models_lists_both_bundled_models_with_where_they_live():
     rows = {row["name"]: row for row in local_models()}
     assert {"tiny.en", "base"} <= set(rows)
     for row in rows.values():
-        assert set(row) == {"kind", "name", "path", "source", "detail"}
-        assert row["kind"] == "whisper" and os.path.isdir(row["path"])
+        assert set(row) == {"kind", "name", "path", "source", "size", "licence", "detail"}
+        assert row["kind"] == "asr" and os.path.isdir(row["path"])
     assert rows["tiny.en"]["source"] == "bundled"
     assert rows["base"]["source"] == "LT_HOME"

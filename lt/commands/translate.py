@@ -24,7 +24,7 @@ class Engine(str, enum.Enum):
 def translate(
     to: Annotated[
         str,
-        typer.Option("--to", "-t", envvar="LT_TRANSLATE_TO", help="Target languages, comma-separated ISO 639-1 codes (es,pt,de)."),
+        typer.Option("--to", "-t", envvar="LT_TRANSLATE_TO", help="Target languages, comma-separated: ISO 639-1/-3 codes or names (es,pt,de or spanish,german)."),
     ],
     source: Annotated[
         Optional[str],
@@ -42,7 +42,12 @@ def translate(
         Optional[Path],
         typer.Option("--models-dir", envvar="LT_TRANSLATE_MODELS", help="Directory of CTranslate2 models (default: LT_HOME/models/translate)."),
     ] = None,
-    partials: Annotated[bool, typer.Option("--partials", help="Translate partial transcripts too (debounced).")] = False,
+    partials: Annotated[bool, typer.Option("--partials", help="Translate whole partial transcripts, tentative words too (debounced).")] = False,
+    speculate: Annotated[
+        bool,
+        typer.Option("--speculate/--no-speculate", help="Translate each sentence's stable words before its final, as tentative translations."),
+    ] = True,
+    speculate_words: Annotated[int, typer.Option("--speculate-words", min=1, help="New stable words (or a clause end) before the next speculative translation.")] = 3,
     partial_interval: Annotated[
         float, typer.Option("--partial-interval", min=0, help="Seconds of audio a segment must grow before its partial is retranslated."),
     ] = 1.0,
@@ -60,15 +65,19 @@ def translate(
     """Add translations of transcripts to the event stream (every event passes through).
 
     Offline English<->Portuguese works out of the box; other pairs need a
-    CTranslate2 model (see docs/translate.md).
+    model, fetched once with `lt models add` (see docs/models.md). A target no
+    model can produce fails before any input is read, with the command to run.
+    Exit code 3 when some translations could not be made (error events).
 
     Examples:
 
       lt capture examples/meeting.wav | lt transcribe | lt translate --to pt
 
+      lt models add bergamot-en-es && lt transcribe < audio.pcm | lt translate --to spanish
+
       lt transcribe < audio.pcm | lt translate --to es,de --model en-es=~/models/opus-mt-en-es
     """
-    from lt.errors import LtError
+    from lt.errors import ExitCode, LtError
     from lt.mt.cache import TranslationCache
     from lt.mt.ct2 import Ct2Settings
     from lt.mt.languages import check_code
@@ -83,6 +92,7 @@ def translate(
     source_lang = check_code(source, "--from") if source else None
     settings = TranslateSettings(
         targets=targets, source=source_lang, partials=partials, partial_interval=partial_interval,
+        speculate=speculate, speculate_words=speculate_words,
         batch_size=batch_size, batch_wait=batch_wait, cache_size=cache_size,
     )
     router = build_router(RouterSettings(
@@ -95,6 +105,7 @@ def translate(
     if source_lang:
         router.prepare(source_lang, targets)
     else:
+        router.require_some(targets)
         router.warm(targets)
     read_stats, stats, cache = ReadStats(), TranslateStats(), TranslationCache(cache_size)
     events = read_events(sys.stdin.buffer, stage="translate", on_bad=on_bad, stats=read_stats)
@@ -103,7 +114,9 @@ def translate(
     finally:
         log.info(stats.summary(targets))
         log.debug(cache.summary())
-    return rejected_exit_code(read_stats)
+    code = rejected_exit_code(read_stats)
+    # Translations that could not be made are error events downstream: the run is not a clean success.
+    return code or (ExitCode.REJECTED_INPUT if stats.errors else ExitCode.OK)
 
 
 def register(app: typer.Typer) -> None:

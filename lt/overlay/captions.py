@@ -1,11 +1,17 @@
 """What is on screen, per language, and for how long.
 
-Each language has one caption slot. A caption stays up long enough to be read
-(`chars_per_second`, bounded by `min_seconds` and `max_seconds`) or until the
-next caption of the same language replaces it; a partial is replaced in place
-by newer partials and by its final. When every caption has timed out the
-screen is clear. Time is whatever clock the stage runs on: seconds since start
-for live frames, audio time for `--clock events`.
+Each language has one caption line: the current segment and, above it while
+it is still worth reading, the final before it, so a reader keeps the
+sentence that just ended (captions roll up, as live captions do). The current
+segment is split into its stable text, the words the recogniser committed and
+will never change, drawn solid at once, and its tentative tail, drawn dimmer,
+replaced in place by newer partials and by the final. Translations of partials
+are tentative as a whole.
+
+A caption stays up long enough to be read (lt.captions.ReadingTime) or until
+the next caption of the same language replaces it. When every caption has
+timed out the screen is clear. Time is whatever clock the stage runs on:
+seconds since start for live frames, audio time for `--clock events`.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from lt.captions import ReadingTime
 from lt.events import AnyEvent, TranscriptEvent, TranslationEvent
 
 CaptionEvent = TranscriptEvent | TranslationEvent
@@ -22,31 +29,34 @@ ORIGINAL = "original"  # the transcripts' line when --langs names it, or when th
 _SPEAKERS_KEPT = 64
 
 
-@dataclass(frozen=True)
-class Timing:
-    chars_per_second: float = 17.0
-    min_seconds: float = 1.5
-    max_seconds: float = 7.0
-
-    def reading_seconds(self, text: str) -> float:
-        return min(max(len(text) / self.chars_per_second, self.min_seconds), self.max_seconds)
-
-
 @dataclass(frozen=True, eq=False)
-class Caption:
-    """One language's line as it is on screen; identity matters (the trace follows it to a frame)."""
+class ShownCaption:
+    """One language's line as it is on screen; `event` is what the trace follows to a frame."""
 
     lang: str
-    text: str
+    stable: str  # committed text: all of a final's
+    tentative: str  # a partial's uncommitted tail
     final: bool
     speaker: str | None
     until: float
     event: CaptionEvent
+    earlier: str = ""  # the final before it, still up above it
+    earlier_until: float = -math.inf
 
     @property
-    def look(self) -> tuple[str, str, bool, str | None]:
+    def text(self) -> str:
+        return " ".join(part for part in (self.stable, self.tentative) if part)
+
+    @property
+    def look(self) -> tuple:
         """Everything that changes how the caption is drawn."""
-        return (self.lang, self.text, self.final, self.speaker)
+        return (self.lang, self.earlier, self.stable, self.tentative, self.speaker)
+
+    def at(self, now: float) -> ShownCaption:
+        """The caption as it looks at `now`: the earlier final goes once its time is up."""
+        if not self.earlier or self.earlier_until > now:
+            return self
+        return ShownCaption(self.lang, self.stable, self.tentative, self.final, self.speaker, self.until, self.event)
 
 
 def line_of(event: CaptionEvent) -> str:
@@ -59,18 +69,27 @@ def clean_text(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def split_text(event: CaptionEvent) -> tuple[str, str]:
+    """(stable, tentative) text of a caption event."""
+    if isinstance(event, TranscriptEvent):
+        stable, tentative = event.split_stable()
+        return clean_text(stable), clean_text(tentative)
+    text = clean_text(event.text)
+    return (text, "") if event.final else ("", text)
+
+
 class CaptionBoard:
     """The caption per language, in display order (top to bottom)."""
 
-    def __init__(self, timing: Timing = Timing(), langs: tuple[str, ...] = ()):
+    def __init__(self, timing: ReadingTime = ReadingTime(), langs: tuple[str, ...] = ()):
         self.timing = timing
         self.chosen = bool(langs)
         self.order: list[str] = list(langs)
-        self._current: dict[str, Caption] = {}
+        self._current: dict[str, ShownCaption] = {}
         self._originals: set[str] = set()
         self._speakers: OrderedDict[tuple[str, int], str] = OrderedDict()
 
-    def apply(self, event: AnyEvent, now: float, hold_until: float | None = None) -> Caption | None:
+    def apply(self, event: AnyEvent, now: float, hold_until: float | None = None) -> ShownCaption | None:
         """Put the event's caption up at `now`; None when it is not a caption or is older than what is shown."""
         if not isinstance(event, (TranscriptEvent, TranslationEvent)):
             return None
@@ -82,21 +101,22 @@ class CaptionBoard:
         current = self._current.get(lang)
         if current is not None and current.until > now and not _supersedes(event, current.event):
             return None
-        text = clean_text(event.text)
-        if not text:
+        stable, tentative = split_text(event)
+        if not stable and not tentative:
             self._current.pop(lang, None)
             return None
-        until = now + self.timing.reading_seconds(text)
+        until = now + self.timing.seconds(len(stable) + len(tentative))
         if hold_until is not None:
             until = max(until, hold_until)
-        caption = Caption(lang, text, event.final, speaker, until, event)
+        earlier, earlier_until = self._earlier(current, event, now)
+        caption = ShownCaption(lang, stable, tentative, event.final, speaker, until, event, earlier, earlier_until)
         self._current[lang] = caption
         return caption
 
-    def visible(self, now: float) -> tuple[tuple[int, Caption], ...]:
+    def visible(self, now: float) -> tuple[tuple[int, ShownCaption], ...]:
         """(slot, caption) of every caption still up, in display order; the slot picks the colour."""
         return tuple(
-            (slot, self._current[lang])
+            (slot, self._current[lang].at(now))
             for slot, lang in enumerate(self.order)
             if lang in self._current and self._current[lang].until > now
         )
@@ -104,6 +124,17 @@ class CaptionBoard:
     def clear_at(self) -> float:
         """When the last caption now up times out (-inf when none is up)."""
         return max((c.until for c in self._current.values()), default=-math.inf)
+
+    @staticmethod
+    def _earlier(current: ShownCaption | None, event: CaptionEvent, now: float) -> tuple[str, float]:
+        """What stays above the new caption: the final it follows, or what the caption it replaces kept."""
+        if current is None or current.event.session != event.session:
+            return "", -math.inf
+        if current.event.seg == event.seg:
+            return current.earlier, current.earlier_until
+        if current.final and current.until > now:
+            return current.stable, current.until
+        return "", -math.inf
 
     def _placed(self, lang: str, *, original: bool) -> bool:
         if lang in self.order:
@@ -130,9 +161,11 @@ class CaptionBoard:
 
 
 def _supersedes(new: CaptionEvent, old: CaptionEvent) -> bool:
-    """A newer segment, a new session, or the same segment unless a partial would undo its final."""
+    """A newer segment, a new session, or the same segment unless it would undo a final or go back a revision."""
     if new.session != old.session or new.seg > old.seg:
         return True
     if new.seg < old.seg:
         return False
-    return new.final or not old.final
+    if new.final or old.final:
+        return new.final
+    return new.rev >= old.rev

@@ -1,9 +1,10 @@
-"""Where caption text goes: sizes that scale with the frame, and wrapping to a few lines.
+"""Where caption text goes: sizes that scale with the frame, and lines that roll up.
 
 Lines break at spaces; a word wider than a whole line (and text written
 without spaces, such as Chinese or Japanese) breaks between characters.
-Text that needs more than `max_lines` keeps its end, the newest speech, and
-starts with an ellipsis at a word boundary, so nothing is drawn off the frame.
+Text that needs more than `max_lines` keeps its end, the newest speech: older
+lines scroll off the top, so nothing is drawn off the frame and nothing that
+is already on screen moves sideways.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ from typing import Protocol
 
 from lt.errors import LtError
 
-ELLIPSIS = "\u2026"
-
 log = logging.getLogger("lt.overlay")
 
 
@@ -28,10 +27,22 @@ class Measure(Protocol):
     def getlength(self, text: str) -> float: ...
 
 
+EARLIER, STABLE, TENTATIVE = "earlier", "stable", "tentative"
+
+
 @dataclass(frozen=True)
 class Piece:
     text: str
     gap: str  # what joins it to the piece before it, unless it starts a line
+    kind: str = STABLE
+
+
+@dataclass(frozen=True)
+class Run:
+    """Text of one kind within a line: drawn solid (earlier, stable) or dimmer (tentative)."""
+
+    text: str
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -110,29 +121,23 @@ def load_font(path: str | None, size: int):
         raise LtError(f"cannot use font {path}: {exc}", hint="give a TrueType or OpenType font file") from None
 
 
-def wrap(text: str, font: Measure, width: float, max_lines: int = 2) -> list[str]:
-    """At most `max_lines` lines no wider than `width`; overflow drops the start behind an ellipsis."""
-    # Only the end can be shown, so a huge text is cut first: no glyph is narrower than 0.15 em.
+def rollup(earlier: str, stable: str, tentative: str, font: Measure, width: float, max_lines: int = 2) -> list[list[Run]]:
+    """The last `max_lines` lines of a caption, left-aligned, as runs of one kind each.
+
+    The earlier final's lines come first, then the current text from a new line:
+    stable words, then the tentative tail. Lines are filled greedily from the
+    start, so words added at the end never move the words before them; what no
+    longer fits scrolls off the top a whole line at a time, as live captions roll up."""
+    lines = _fill(_pieces(_last(earlier, font, width, max_lines), font, width, EARLIER), font, width)
+    current = _pieces(_last(stable, font, width, max_lines), font, width, STABLE) + _pieces(tentative, font, width, TENTATIVE)
+    lines += _fill(current, font, width)
+    return [_runs(line) for line in lines[-max_lines:]]
+
+
+def _last(text: str, font: Measure, width: float, max_lines: int) -> str:
+    """Only the end of a huge text can be shown: no glyph is narrower than 0.15 em."""
     limit = max_lines * int(width / (0.15 * font.size) + 1)
-    cut = len(text) > limit
-    if cut:
-        text = text[-limit:].split(" ", 1)[-1]
-    pieces = _pieces(text, font, width)
-    lines = _fill(pieces, font, width)
-    if len(lines) == 2 and not cut:
-        lines = _balanced(pieces, font, width)
-    if len(lines) <= max_lines and not cut:
-        return [_join(line) for line in lines]
-    # Too long: fill from the end, so the newest words make full lines at the bottom.
-    kept: list[list[Piece]] = []
-    rest = pieces
-    for _ in range(max_lines - 1):
-        line, rest = _tail(rest, font, width)
-        kept.insert(0, line)
-    top, rest = _tail(rest, font, width)
-    if rest or cut:
-        top, _ = _tail(top, font, width, lead=Piece(ELLIPSIS, ""))
-    return [_join(line) for line in [top, *kept]]
+    return text if len(text) <= limit else text[-limit:].split(" ", 1)[-1]
 
 
 def _fill(pieces: list[Piece], font: Measure, width: float) -> list[list[Piece]]:
@@ -147,37 +152,27 @@ def _fill(pieces: list[Piece], font: Measure, width: float) -> list[list[Piece]]
     return lines + [line] if line else lines
 
 
-def _balanced(pieces: list[Piece], font: Measure, width: float) -> list[list[Piece]]:
-    """Two lines of similar length read better than a full line and a stray word."""
-    best = None
-    for split in range(1, len(pieces)):
-        widest = max(font.getlength(_join(pieces[:split])), font.getlength(_join(pieces[split:])))
-        if widest <= width and (best is None or widest < best[0]):
-            best = (widest, split)
-    if best is None:
-        return _fill(pieces, font, width)
-    return [pieces[: best[1]], pieces[best[1] :]]
-
-
-def _tail(pieces: list[Piece], font: Measure, width: float, lead: Piece | None = None) -> tuple[list[Piece], list[Piece]]:
-    """The longest run of pieces from the end that fits on one line (behind `lead`), and what is left."""
-    head = [lead] if lead else []
-    count = 0
-    while count < len(pieces) and font.getlength(_join(head + pieces[len(pieces) - count - 1 :])) <= width:
-        count += 1
-    count = max(count, 1 if not lead else 0)
-    return head + pieces[len(pieces) - count :], pieces[: len(pieces) - count]
-
-
-def _pieces(text: str, font: Measure, width: float) -> list[Piece]:
+def _pieces(text: str, font: Measure, width: float, kind: str) -> list[Piece]:
     pieces = []
     for word in re.findall(r"\S+", text):
         if font.getlength(word) <= width:
-            pieces.append(Piece(word, " "))
+            pieces.append(Piece(word, " ", kind))
         else:
-            pieces.extend(Piece(ch, " " if i == 0 else "") for i, ch in enumerate(word))
+            pieces.extend(Piece(ch, " " if i == 0 else "", kind) for i, ch in enumerate(word))
     return pieces
 
 
 def _join(line: list[Piece]) -> str:
     return line[0].text + "".join(p.gap + p.text for p in line[1:])
+
+
+def _runs(line: list[Piece]) -> list[Run]:
+    """Neighbouring pieces of one kind as one run; a run keeps the gap before it."""
+    runs: list[Run] = []
+    for i, piece in enumerate(line):
+        text = piece.text if i == 0 else piece.gap + piece.text
+        if runs and runs[-1].kind == piece.kind:
+            runs[-1] = Run(runs[-1].text + text, piece.kind)
+        else:
+            runs.append(Run(text, piece.kind))
+    return runs

@@ -15,8 +15,8 @@ from typing import Protocol
 
 import numpy as np
 
-from lt.overlay.captions import Caption
-from lt.overlay.layout import Geometry, load_font, wrap
+from lt.overlay.captions import ShownCaption
+from lt.overlay.layout import TENTATIVE, Geometry, Run, load_font, rollup
 
 # White for the original, then a distinct colour per translation line.
 COLOURS = ((255, 255, 255), (255, 214, 0), (80, 220, 255), (150, 255, 140), (255, 150, 220), (255, 170, 90))
@@ -47,58 +47,66 @@ class Layer:
 
 
 class FrameRenderer(Protocol):
-    def render(self, background: np.ndarray, captions: tuple[tuple[int, Caption], ...], still: bool) -> np.ndarray: ...
+    def render(self, background: np.ndarray, captions: tuple[tuple[int, ShownCaption], ...], still: bool) -> np.ndarray: ...
 
-    def prepare(self, captions: tuple[tuple[int, Caption], ...]) -> None:
+    def prepare(self, captions: tuple[tuple[int, ShownCaption], ...]) -> None:
         """Get ready to draw these captions; called while the frame loop waits, so frames stay cheap."""
 
 
-def caption_text(caption: Caption) -> str:
-    return f"{caption.speaker}: {caption.text}" if caption.speaker else caption.text
+def caption_lines(caption: ShownCaption, font, geometry: Geometry, style: Style) -> list[list[Run]]:
+    stable = f"{caption.speaker}: {caption.stable}" if caption.speaker else caption.stable
+    return rollup(caption.earlier, stable, caption.tentative, font, geometry.text_width, style.max_lines)
 
 
-def caption_colour(slot: int, final: bool) -> tuple[int, int, int]:
+def caption_colour(slot: int, tentative: bool = False) -> tuple[int, int, int]:
     colour = COLOURS[slot % len(COLOURS)]
-    return colour if final else tuple(round(c * PARTIAL_DIM) for c in colour)
+    return tuple(round(c * PARTIAL_DIM) for c in colour) if tentative else colour
 
 
-def draw_masks(lines: list[str], geometry: Geometry, style: Style) -> tuple[np.ndarray, np.ndarray]:
-    """Coverage (uint8) of the glyphs, and of whatever sits behind them (outline or box)."""
+def draw_masks(lines: list[list[Run]], geometry: Geometry, style: Style) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Coverage (uint8) of the solid glyphs, of the tentative ones, and of what sits behind them
+    (outline or box). Lines are left-aligned in the text area, so a caption that grows at the
+    end never moves what is already drawn."""
     from PIL import Image, ImageDraw
 
     font = load_font(style.font, geometry.font_px)
     pad = geometry.box_padding if style.box else geometry.outline_px
     width = geometry.text_width + 2 * pad
     height = geometry.line_px * len(lines) + 2 * pad
-    glyphs = Image.new("L", (width, height))
-    behind = Image.new("L", (width, height))
-    draw_glyphs, draw_behind = ImageDraw.Draw(glyphs), ImageDraw.Draw(behind)
+    solid, dim, behind = (Image.new("L", (width, height)) for _ in range(3))
+    draws = {False: ImageDraw.Draw(solid), True: ImageDraw.Draw(dim)}
+    draw_behind = ImageDraw.Draw(behind)
     for i, line in enumerate(lines):
-        x = (width - font.getlength(line)) / 2
         y = pad + i * geometry.line_px + geometry.line_px / 2
-        draw_glyphs.text((x, y), line, font=font, fill=255, anchor="lm")
-        if style.box:
-            left, _, right, _ = draw_behind.textbbox((x, y), line, font=font, anchor="lm")
+        x = pad
+        for run in line:
+            draws[run.kind == TENTATIVE].text((x, y), run.text, font=font, fill=255, anchor="lm")
+            if not style.box:
+                draw_behind.text((x, y), run.text, font=font, fill=255, anchor="lm", stroke_width=geometry.outline_px, stroke_fill=255)
+            x += font.getlength(run.text)
+        if style.box and line:
             top = pad + i * geometry.line_px
-            draw_behind.rectangle((left - pad, top - (pad if i == 0 else 0), right + pad, top + geometry.line_px + pad), fill=round(255 * BOX_OPACITY))
-        else:
-            draw_behind.text((x, y), line, font=font, fill=255, anchor="lm", stroke_width=geometry.outline_px, stroke_fill=255)
-    return np.asarray(glyphs), np.asarray(behind)
+            draw_behind.rectangle((0, top - (pad if i == 0 else 0), x + pad, top + geometry.line_px + pad), fill=round(255 * BOX_OPACITY))
+    return np.asarray(solid), np.asarray(dim), np.asarray(behind)
 
 
-def make_layer(caption: Caption, slot: int, geometry: Geometry, style: Style) -> Layer:
+def make_layer(caption: ShownCaption, slot: int, geometry: Geometry, style: Style) -> Layer:
     font = load_font(style.font, geometry.font_px)
-    lines = wrap(caption_text(caption), font, geometry.text_width, style.max_lines)
-    glyphs, behind = draw_masks(lines, geometry, style)
-    cols = np.flatnonzero(behind.any(axis=0) | glyphs.any(axis=0))
-    lo, hi = (int(cols[0]), int(cols[-1]) + 1) if cols.size else (0, 1)
-    g = glyphs[:, lo:hi].astype(np.uint32)
-    b = behind[:, lo:hi].astype(np.uint32)
+    solid, dim, behind = draw_masks(caption_lines(caption, font, geometry, style), geometry, style)
+    cols = np.flatnonzero(behind.any(axis=0) | solid.any(axis=0) | dim.any(axis=0))
+    hi = int(cols[-1]) + 1 if cols.size else 1
+    s = solid[:, :hi].astype(np.uint32)
+    d = dim[:, :hi].astype(np.uint32)
+    g = np.minimum(s + d, 255)
+    b = behind[:, :hi].astype(np.uint32)
     # Glyphs over a black outline/box: colour comes only from the glyphs, opacity from both,
     # so what shows through is (1 - g)(1 - b) of the background, in 256ths.
     keep = ((255 - g) * (255 - b) * 256 + 32512) // 65025
-    colour = (g[..., None] * np.asarray(caption_colour(slot, caption.final), dtype=np.uint32) * 256 + 127) // 255
-    x = (geometry.width - glyphs.shape[1]) // 2 + lo
+    colour = s[..., None] * np.asarray(caption_colour(slot), dtype=np.uint32)
+    colour += d[..., None] * np.asarray(caption_colour(slot, tentative=True), dtype=np.uint32)
+    colour = (colour * 256 + 127) // 255
+    pad = geometry.box_padding if style.box else geometry.outline_px
+    x = (geometry.width - geometry.text_width) // 2 - pad
     return Layer(colour.astype(np.uint16), keep[..., None].astype(np.uint16), max(0, x))
 
 
@@ -112,7 +120,7 @@ class Compositor:
         self._last: tuple[object, tuple, np.ndarray] | None = None
         self.layers_drawn = 0
 
-    def render(self, background: np.ndarray, captions: tuple[tuple[int, Caption], ...], still: bool) -> np.ndarray:
+    def render(self, background: np.ndarray, captions: tuple[tuple[int, ShownCaption], ...], still: bool) -> np.ndarray:
         key = tuple((slot, caption.look) for slot, caption in captions)
         if still and self._last is not None and self._last[0] is background and self._last[1] == key:
             return self._last[2]
@@ -128,11 +136,11 @@ class Compositor:
         self._last = (background, key, frame)
         return frame
 
-    def prepare(self, captions: tuple[tuple[int, Caption], ...]) -> None:
+    def prepare(self, captions: tuple[tuple[int, ShownCaption], ...]) -> None:
         for slot, caption in captions:
             self._layer(slot, caption)
 
-    def _layer(self, slot: int, caption: Caption) -> Layer:
+    def _layer(self, slot: int, caption: ShownCaption) -> Layer:
         key = (slot, caption.look)
         layer = self._layers.get(key)
         if layer is None:

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lt.events import AnyEvent
+from lt.latency import percentile
 from lt.overlay.backgrounds import Background, solid
-from lt.overlay.captions import Caption, CaptionBoard, CaptionEvent, Timing
+from lt.captions import ReadingTime
+from lt.overlay.captions import CaptionBoard, CaptionEvent, ShownCaption
 from lt.overlay.clock import ClockKind, run_events, run_live
 from lt.overlay.layout import Geometry
 from lt.overlay.render import Compositor, FrameRenderer, Style
@@ -32,7 +34,7 @@ class OverlaySettings:
     fps: float = 30.0
     clock: ClockKind = ClockKind.live
     langs: tuple[str, ...] = ()
-    timing: Timing = Timing()
+    timing: ReadingTime = ReadingTime()
     style: Style = Style()
     until: float = 0.0  # keep making frames at least this far, e.g. to the end of the muxed audio
 
@@ -49,7 +51,7 @@ class OverlayStats:
     started: float = field(default_factory=time.perf_counter)
 
     def render_ms(self, q: float) -> float:
-        return float(np.percentile(self.render_seconds, q)) * 1000 if self.render_seconds else 0.0
+        return percentile(list(self.render_seconds), q) * 1000 if self.render_seconds else 0.0
 
     def fps(self) -> float:
         return self.frames / max(time.perf_counter() - self.started, 1e-9)
@@ -76,7 +78,7 @@ class FrameLoop:
         self.trace = trace
         self.board = CaptionBoard(settings.timing, settings.langs)
         self.stats = stats
-        self._awaiting_frame: list[Caption] = []
+        self._awaiting_frame: list[CaptionEvent] = []
         self._changed = False
         self._reported = (time.perf_counter(), 0)
 
@@ -86,8 +88,7 @@ class FrameLoop:
             return
         self.stats.captions += 1
         self._changed = True
-        if caption.final:
-            self._awaiting_frame.append(caption)
+        self._awaiting_frame.append(caption.event)
 
     def emit(self, index: int, t: float) -> None:
         started = time.perf_counter()
@@ -114,17 +115,17 @@ class FrameLoop:
     def late(self) -> None:
         self.stats.late += 1
 
-    def _trace_shown(self, captions: tuple[tuple[int, Caption], ...]) -> None:
-        """A final's first frame is the one just written; a final replaced before any frame never shows."""
+    def _trace_shown(self, captions: tuple[tuple[int, ShownCaption], ...]) -> None:
+        """A caption's first frame is the one just written; one replaced before any frame never shows."""
         if not self._awaiting_frame:
             return
         wall = time.time()
-        on_screen = {id(caption) for _, caption in captions}
-        for caption in self._awaiting_frame:
-            if id(caption) in on_screen:
-                self.stats.shown_finals += 1
+        on_screen = {id(caption.event) for _, caption in captions}
+        for event in self._awaiting_frame:
+            if id(event) in on_screen:
+                self.stats.shown_finals += event.final
                 if self.trace is not None:
-                    self.trace(caption.event, wall)
+                    self.trace(event, wall)
         self._awaiting_frame.clear()
 
     def _report(self) -> None:
@@ -151,8 +152,8 @@ def run_overlay(
 ) -> OverlayStats:
     """Draw the captions of `events` onto frames and write them to `sink` (which the caller closes).
 
-    `trace(event, wall_time)` is called for every final caption with the wall time
-    of the first frame that shows it."""
+    `trace(event, wall_time)` is called for every caption event (partials with their stable
+    words, finals, translations) with the wall time of the first frame that shows it."""
     background = background or solid((0, 0, 0), settings.size)
     renderer = renderer or Compositor(Geometry(*settings.size, settings.style.text_size), settings.style)
     loop = FrameLoop(settings, sink, background, renderer, trace, stats if stats is not None else OverlayStats())

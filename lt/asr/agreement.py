@@ -1,0 +1,130 @@
+"""Which hypothesis words are committed: LocalAgreement, plus words the decoder has heard whole.
+
+The agreement buffer holds one idea, in the way whisper_streaming keeps its
+HypothesisBuffer apart from the audio processor: the words committed so far
+whose audio is still being decoded (the decoder's forced prefix), and the
+tentative words of the last hypothesis after them. Each new hypothesis (the
+words a decode produced after that prefix) commits
+
+- its longest prefix that agrees with the previous hypothesis (the last one that
+  heard at least `span` seconds less audio, so that two decodes a moment apart
+  do not count as two opinions), word by word
+  (LocalAgreement-2; case and punctuation do not count, the newer spelling wins),
+  up to a word the decoder heard to its end: one ending at the very end of the
+  audio was cut off there, and two decodes a fraction of a second apart can
+  guess the same wrong word from its first half (the first words of an
+  utterance, decoded from a second of audio or less, need a second after them);
+- and, at once, every word that ends before the speech did when the decoder
+  has already heard the silence after it: nothing that follows can change it;
+
+except a full stop at the very end of the hypothesis: the decoder writes one
+when its audio stops, and only the next words (or a real pause) tell whether
+the sentence ended there.
+
+Because the committed words are forced into the next decode, a word can be
+neither dropped nor doubled where one hypothesis meets the next.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from lt.asr.hypothesis import HypWord
+from lt.captions import SENTENCE_END
+
+
+AGREE_GUARD = 0.2  # a word ending this close to the audio's end was cut off: two decodes can guess it alike
+FIRST_GUARD = 1.0  # ... and the first words of an utterance, which Whisper guesses from too little audio
+AGREE_SPAN = 0.4  # agreeing hypotheses must have heard this much audio apart to be two opinions, not one
+HISTORY = 8  # hypotheses kept to find one that far back
+
+
+@dataclass
+class _Hypothesis:
+    heard_to: float  # audio time the decode heard up to
+    words: list[HypWord]  # its words after what has been committed since
+
+
+class HypothesisBuffer:
+    def __init__(self, span: float = AGREE_SPAN) -> None:
+        self.span = span
+        self.committed: list[HypWord] = []  # committed, their audio still in the decoder's buffer
+        self.started = False  # anything committed in this utterance
+        self._history: list[_Hypothesis] = []
+
+    @property
+    def tentative(self) -> list[HypWord]:
+        """The last hypothesis's words after the committed ones."""
+        return self._history[-1].words if self._history else []
+
+    @property
+    def prefix(self) -> list[str]:
+        """The committed words' text, forced into the next decode."""
+        return [w.text for w in self.committed]
+
+    @property
+    def last_end(self) -> float | None:
+        return self.committed[-1].end if self.committed else None
+
+    def insert(
+        self, hypothesis: list[HypWord], now: float, heard_until: float | None = None, commit: bool = True
+    ) -> list[HypWord]:
+        """Take a hypothesis decoded from audio up to `now`; return the words it commits (in order).
+
+        `heard_until`: the audio time before which the decoder heard the speech end whole,
+        so the words ending by then are committed without waiting for agreement; `commit`
+        False keeps the whole hypothesis tentative (its language is not settled yet)."""
+        reference = self._reference(now)
+        self._history = [*self._history[-(HISTORY - 1) :], _Hypothesis(now, hypothesis)]
+        if not commit:
+            return []
+        agreed = 0
+        guard = AGREE_GUARD if self.started else FIRST_GUARD
+        while (
+            agreed < min(len(hypothesis), len(reference))
+            and hypothesis[agreed].key == reference[agreed].key
+            and hypothesis[agreed].end <= now - guard
+        ):
+            agreed += 1
+        if heard_until is not None:
+            while agreed < len(hypothesis) and hypothesis[agreed].end <= heard_until:
+                agreed += 1
+        if agreed and agreed == len(hypothesis) and SENTENCE_END.search(hypothesis[-1].text.strip()):
+            # A full stop before a short pause is the decoder's guess that nothing follows: the
+            # sentence may go on. It waits for the next words, or for the utterance to end.
+            agreed -= 1
+        return self._commit(hypothesis[:agreed], now)
+
+    def commit_all(self, now: float) -> list[HypWord]:
+        """Commit the tentative words as they stand (the utterance ended, or the buffer is full)."""
+        return self._commit(list(self.tentative), now)
+
+    def _reference(self, now: float) -> list[HypWord]:
+        """The newest earlier hypothesis that heard at least `span` less audio than this one."""
+        return next((h.words for h in reversed(self._history) if h.heard_to <= now - self.span), [])
+
+    def release_before(self, time: float) -> list[HypWord]:
+        """Forget the committed words that start before `time` (their audio is being dropped)."""
+        keep = next((i for i, w in enumerate(self.committed) if w.start >= time), len(self.committed))
+        gone, self.committed = self.committed[:keep], self.committed[keep:]
+        return gone
+
+    def clear(self) -> list[HypWord]:
+        """The utterance ended: forget everything."""
+        gone, self.committed, self._history = self.committed, [], []
+        self.started = False
+        return gone
+
+    def _commit(self, words: list[HypWord], now: float) -> list[HypWord]:
+        words = [dataclasses.replace(w, committed_at=now) for w in words]
+        self.committed.extend(words)
+        self.started = self.started or bool(words)
+        keys = [w.key for w in words]
+        # Each kept hypothesis now starts after these words; one that disagrees with them is no reference.
+        self._history = [
+            _Hypothesis(h.heard_to, h.words[len(keys) :])
+            for h in self._history
+            if [w.key for w in h.words[: len(keys)]] == keys
+        ]
+        return words

@@ -1,0 +1,101 @@
+"""Where a final ends: whole sentences, cut shorter only by a pause or a length limit.
+
+Committed words are on screen as soon as they are committed (a partial's
+stable words), so finals need not hurry: they are cut where a translator and a
+reader want them, at sentence ends. A one-word "sentence" that runs straight
+into the next one ("Good. Morning everyone.") joins it, and so does one left
+behind a sentence by a stray full stop ("...our results. There."): one-word
+finals only come from a person who said one word and stopped. A sentence's
+final therefore waits for the first word after it (or the pause that closes it). A pause of `pause`
+seconds ends a final wherever it falls; a sentence that goes on past
+`max_chars` is cut at its last clause (or at the limit); one that waits longer
+than `max_hold` seconds for its end is cut the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lt.asr.hypothesis import HypWord
+from lt.captions import CLAUSE_END, SENTENCE_END
+
+
+@dataclass(frozen=True)
+class FinalRules:
+    pause: float = 0.8  # silence that ends a final
+    min_words: int = 2  # a shorter sentence joins the next one unless a pause follows it
+    short_pause: float = 0.4  # ... this long
+    max_chars: int = 160  # longer, and the final is cut at its last clause or here
+    max_hold: float = 10.0  # seconds (audio) committed words wait for their sentence to end
+
+
+def next_final(words: list[HypWord], rules: FinalRules, closed: bool) -> int | None:
+    """How many leading words make the next final, or None while it is still open.
+
+    `closed`: no more words will join these (the speech paused, or the input ended)."""
+    chars = 0
+    clause = None
+    for i, word in enumerate(words):
+        chars += len(word.text)
+        text = word.text.strip()
+        gap = words[i + 1].start - word.end if i + 1 < len(words) else None
+        if gap is not None and gap >= rules.pause:
+            return i + 1
+        if SENTENCE_END.search(text) and _long_enough(words[: i + 1], gap, rules):
+            return _with_lone_word_after(words, i + 1, rules, closed)
+        if CLAUSE_END.search(text):
+            clause = i + 1
+        if chars >= rules.max_chars:
+            return clause or i + 1
+    return len(words) if closed and words else None
+
+
+def _with_lone_word_after(words: list[HypWord], end: int, rules: FinalRules, closed: bool) -> int | None:
+    """A sentence ends at `end`, unless one word with a full stop of its own follows it closely:
+    the recogniser's stray full stop, which joins this final rather than make one of its own.
+    None while what follows is not known yet."""
+    rest = words[end:]
+    if not rest:
+        return end if closed else None
+    if not SENTENCE_END.search(rest[0].text.strip()) or not rest[0].key:
+        return end
+    gap = rest[1].start - rest[0].end if len(rest) > 1 else None
+    if gap is None and not closed:
+        return None
+    return end + 1 if gap is None or gap >= rules.short_pause else end
+
+
+def early_cut(words: list[HypWord]) -> int:
+    """Where to cut words that waited too long for their sentence: the last clause, else all."""
+    ends = [i + 1 for i, w in enumerate(words) if CLAUSE_END.search(w.text.strip()) or SENTENCE_END.search(w.text.strip())]
+    return ends[-1] if ends else len(words)
+
+
+def _long_enough(sentence: list[HypWord], gap: float | None, rules: FinalRules) -> bool:
+    if sum(1 for w in sentence if w.key) >= rules.min_words:
+        return True
+    return gap is not None and gap >= rules.short_pause
+
+
+class Segmenter:
+    """Committed words waiting for their final."""
+
+    def __init__(self, rules: FinalRules):
+        self.rules = rules
+        self.pending: list[HypWord] = []
+
+    def add(self, words: list[HypWord]) -> None:
+        self.pending.extend(words)
+
+    def cut(self, now: float, *, closed: bool = False) -> list[list[HypWord]]:
+        """The finals that are ready at audio time `now`."""
+        finals = []
+        while self.pending:
+            size = next_final(self.pending, self.rules, closed)
+            if size is None and now - self.pending[0].committed_at >= self.rules.max_hold:
+                size = early_cut(self.pending)
+            if size is None:
+                break
+            finals.append(self.pending[:size])
+            self.pending = self.pending[size:]
+        return finals

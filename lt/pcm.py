@@ -1,0 +1,35 @@
+"""The PCM contract between `lt capture` and `lt transcribe`: s16le, 16 kHz, mono, no header.
+
+The one home for the sample rate, the live block size and the scaling
+between 16-bit samples and float audio. Samples are scaled by 32768 both ways,
+so PCM that comes in as 16-bit goes out bit-exact.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SAMPLE_RATE = 16000
+BYTES_PER_SECOND = SAMPLE_RATE * 2
+LIVE_BLOCK_SECONDS = 0.1  # what a live source delivers at a time: small blocks keep latency low
+SCALE = 32768.0
+
+
+def to_float(samples: np.ndarray) -> np.ndarray:
+    """int16 samples as float32 audio in [-1, 1)."""
+    return np.asarray(samples).astype(np.float32) / SCALE
+
+
+def from_bytes(data: bytes) -> np.ndarray:
+    """s16le bytes (an even count) as float32 audio."""
+    return to_float(np.frombuffer(data, dtype="<i2"))
+
+
+def clipped(audio: np.ndarray) -> int:
+    """How many samples of float audio lie outside what 16 bits can hold."""
+    return int(np.count_nonzero(np.abs(audio) > 1.0))
+
+
+def to_s16le(audio: np.ndarray) -> bytes:
+    """float audio as s16le bytes, clipped to the 16-bit range."""
+    return np.clip(np.round(np.asarray(audio) * SCALE), -32768, 32767).astype("<i2").tobytes()

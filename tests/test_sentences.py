@@ -1,0 +1,61 @@
+"""Where finals end: whole sentences; a pause or a length limit cuts them shorter."""
+
+from __future__ import annotations
+
+from lt.asr.engine import Segment, Word
+from lt.asr.hypothesis import HypWord
+from lt.asr.sentences import FinalRules, Segmenter, early_cut, next_final
+
+
+def words(text: str, gaps: dict[int, float] | None = None, step: float = 0.3) -> list[HypWord]:
+    out, t = [], 0.0
+    for i, w in enumerate(text.split()):
+        t += (gaps or {}).get(i, 0.0)
+        out.append(HypWord(Word(" " + w, t, t + step), Segment(()), "en", 1.0))
+        t += step
+    return out
+
+
+def test_a_sentence_end_ends_the_final():
+    assert next_final(words("the first item. the second"), FinalRules(), closed=False) == 3
+
+
+def test_an_open_sentence_waits_unless_the_input_is_closed():
+    assert next_final(words("no end yet"), FinalRules(), closed=False) is None
+    assert next_final(words("no end yet"), FinalRules(), closed=True) == 3
+
+
+def test_a_pause_between_words_ends_the_final_wherever_it_falls():
+    assert next_final(words("we have enough money for", gaps={3: 0.9}), FinalRules(pause=0.8), closed=False) == 3
+
+
+def test_a_lone_word_with_a_full_stop_joins_the_next_sentence_unless_a_pause_follows():
+    assert next_final(words("good. morning everyone. the"), FinalRules(), closed=False) == 3
+    assert next_final(words("yes. I agree.", gaps={1: 0.5}), FinalRules(short_pause=0.4), closed=False) == 1
+
+
+def test_a_stray_full_stop_after_a_sentence_keeps_its_word_in_that_final():
+    rules = FinalRules(short_pause=0.4)
+    assert next_final(words("our results. there. please send", gaps={3: 0.5}), rules, closed=False) == 3
+    assert next_final(words("our results. there."), rules, closed=False) is None  # what follows is not known yet
+    assert next_final(words("our results. there."), rules, closed=True) == 3
+
+
+def test_a_long_sentence_is_cut_at_its_last_clause_before_the_limit():
+    text = "one two three, four five six seven eight nine ten"
+    assert next_final(words(text), FinalRules(max_chars=40), closed=False) == 3
+
+
+def test_early_cut_prefers_the_last_clause():
+    assert early_cut(words("and so, we went on")) == 2
+    assert early_cut(words("no boundary")) == 2
+
+
+def test_the_segmenter_holds_words_until_their_final_is_ready():
+    segmenter = Segmenter(FinalRules(max_hold=5))
+    segmenter.add(words("the budget is"))
+    assert segmenter.cut(now=1.0) == []
+    segmenter.add(words("fine. and"))
+    (final,) = segmenter.cut(now=2.0)
+    assert [w.text.strip() for w in final] == ["the", "budget", "is", "fine."]
+    assert [w.text.strip() for w in segmenter.pending] == ["and"]

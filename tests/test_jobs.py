@@ -270,4 +270,4 @@ def test_a_failing_job_is_retried_with_backoff_and_once_waits_for_the_retry(clip
     assert shown["state"] == "failed" and shown["attempt"] == 2
     history = [h["event"] for h in shown["history"]]
     assert history.count("started") == 2 and "deferred_for_retry" in history and history[-1] == "failed"
-    assert "small: model 'small' is not available offline" in shown["error"]
+    assert "small: Whisper model 'small' is not available offline" in shown["error"]

@@ -128,9 +128,14 @@ def test_a_worker_of_this_host_counts_as_alive_while_its_process_runs():
 
     from lt.jobs.queue import _alive_here
 
+    import time
+
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "lt", "worker"])
     name = f"{socket.gethostname()}:{proc.pid}"
     try:
+        deadline = time.monotonic() + 10  # until the child has exec'd, /proc shows the parent's command line
+        while not _alive_here(name) and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert _alive_here(name)
     finally:
         proc.kill()

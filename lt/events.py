@@ -112,7 +112,8 @@ class TranscriptEvent(Event):
     words: tuple[Word, ...] = ()
     confidence: float | None = None
     no_speech_prob: float | None = None
-    speaker: str | None = None
+    speaker: str | None = None  # S1, S2, ... per session, or an enrolled name; null when not tracked
+    speaker_prob: float | None = None  # how sure the tracker was of `speaker`, 0..1
     flags: tuple[str, ...] = ()
 
     def split_stable(self) -> tuple[str, str]:

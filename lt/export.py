@@ -1,8 +1,10 @@
 """A session's captions as a file: SRT or WebVTT subtitles, plain text, or the stored events as NDJSON.
 
 The input is the timeline from `lt.db.queries.captions`: final captions in
-`start NULLS LAST, seg` order, each a dict with seg, start, end, text, words
-and body (the stored event).
+`start NULLS LAST, seg` order, each a dict with seg, start, end, text, words,
+speaker (its label: merged, renamed) and body (the stored event). Speakers are
+named where they change in SRT ("Ana: "), and on every WebVTT cue (`<v Ana>`);
+text stays the words alone (scripts compute WER on it).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def caption(row: Mapping[str, Any]) -> Caption:
         TimedWord(str(w.get("w") or ""), _number(w.get("start")), _number(w.get("end")))
         for w in row.get("words") or () if isinstance(w, dict)
     )
-    return Caption(row.get("start"), row.get("end"), row.get("text") or "", words)
+    return Caption(row.get("start"), row.get("end"), row.get("text") or "", words, row.get("speaker"))
 
 
 def _number(value: Any) -> float | None:
@@ -60,5 +62,6 @@ def render(rows: Iterable[Mapping[str, Any]], settings: ExportSettings, stats: S
         lines = [" ".join(c.text.split()) for c in captions if c.text.strip()]
         stats.captions = len(lines)
         return "".join(line + "\n" for line in lines)
-    timed = cues(captions, settings.rules, stats)
+    timed = cues(captions, settings.rules, stats, speaker_prefix=settings.format is Format.srt)
     return srt(timed) if settings.format is Format.srt else vtt(timed)
+

@@ -1,5 +1,6 @@
 """One self-contained HTML page about a session: captions on a timeline in every
-language, latency per stage over time, the models and parameters, suspect
+language (one lane per speaker when the speakers were tracked, with their talk
+time), latency per stage over time, the models and parameters, suspect
 segments with their evidence, and dead letters. Inline CSS and SVG only, so
 the file can be mailed or archived and opens anywhere without a network.
 """
@@ -18,6 +19,7 @@ HOP_COLOURS = {
     "transcribe": "#2563eb", "translate": "#16a34a", "store": "#9333ea", "frame": "#ea580c", TOTAL: "#111827",
 }
 LOW_WORD_PROBABILITY = 0.5
+SPEAKER_COLOURS = ("#2563eb", "#16a34a", "#ea580c", "#9333ea", "#0891b2", "#ca8a04", "#db2777", "#4b5563")
 
 
 @dataclass
@@ -25,6 +27,7 @@ class SessionData:
     session: str
     events: list[dict[str, Any]]
     dead_letters: list[dict[str, Any]] = field(default_factory=list)
+    speaker_labels: dict[str, str] = field(default_factory=dict)  # stored id -> shown as (merged, renamed)
     comparison: dict[str, Any] | None = None  # lt.compare.compare_sessions(this session, another)
 
 
@@ -38,6 +41,7 @@ class Caption:
     flags: tuple[str, ...]
     evidence: Mapping[str, Any]
     translations: Mapping[str, str]
+    speaker: str | None = None
 
 
 def _e(value: object) -> str:
@@ -51,7 +55,7 @@ def _clock(seconds: float | None) -> str:
     return f"{int(minutes):02d}:{rest:05.2f}"
 
 
-def captions(events: Iterable[Mapping[str, Any]]) -> list[Caption]:
+def captions(events: Iterable[Mapping[str, Any]], labels: Mapping[str, str] | None = None) -> list[Caption]:
     finals = {e["seg"]: e for e in events if e.get("type") == "transcript" and e.get("final")}
     translated: dict[int, dict[str, str]] = {}
     for event in events:
@@ -65,18 +69,20 @@ def captions(events: Iterable[Mapping[str, Any]]) -> list[Caption]:
             "no_speech_prob": event.get("no_speech_prob"),
             "low_words": [w["w"] for w in words if (w.get("p") is not None and w["p"] < LOW_WORD_PROBABILITY)],
         }
+        speaker = event.get("speaker")
         out.append(Caption(seg, event.get("start"), event.get("end"), event.get("text", ""), event.get("lang"),
-                           tuple(event.get("flags") or ()), evidence, translated.get(seg, {})))
+                           tuple(event.get("flags") or ()), evidence, translated.get(seg, {}),
+                           (labels or {}).get(speaker, speaker) if speaker else None))
     return sorted(out, key=lambda c: (c.start is None, c.start or 0.0, c.seg))
 
 
 def render_html(data: SessionData) -> str:
     events = data.events
-    caps = captions(events)
+    caps = captions(events, data.speaker_labels)
     langs = sorted({lang for c in caps for lang in c.translations})
     sections = [
         _header(data, caps, langs),
-        _timeline_svg(caps),
+        _timeline_svg(caps) if not any(c.speaker for c in caps) else _speaker_timeline(caps),
         _caption_table(caps, langs),
         _latency_section(events),
         _parameters(events),
@@ -99,6 +105,7 @@ def _header(data: SessionData, caps: list[Caption], langs: list[str]) -> str:
         ("source", source or "–"),
         ("audio", _clock(max(ends)) if ends else "–"),
         ("finals", len(caps)),
+        ("speakers", len({c.speaker for c in caps if c.speaker}) or "–"),
         ("languages", ", ".join(sorted({c.lang for c in caps if c.lang} | set(langs))) or "–"),
         ("suspect segments", sum(1 for c in caps if c.flags)),
         ("dead letters", len(data.dead_letters)),
@@ -133,18 +140,60 @@ def _timeline_svg(caps: list[Caption]) -> str:
     )
 
 
+def _speaker_timeline(caps: list[Caption]) -> str:
+    """One lane per speaker, a block per turn, coloured by speaker; the legend gives talk time."""
+    timed = [c for c in caps if c.start is not None and c.end is not None]
+    order = list(dict.fromkeys(c.speaker or "?" for c in timed))
+    if not timed:
+        return _timeline_svg(caps)
+    lane, label_width, width = 30, 110, 1000
+    span = max(c.end for c in timed) or 1.0
+    scale = (width - label_width - 10) / span
+    talk = {name: sum(c.end - c.start for c in timed if (c.speaker or "?") == name) for name in order}
+    parts = []
+    for i, name in enumerate(order):
+        colour = SPEAKER_COLOURS[i % len(SPEAKER_COLOURS)]
+        y = 8 + i * lane
+        parts.append(
+            f'<text x="4" y="{y + 17}" font-size="12" fill="{colour}">{_e(name[:14])} {_e(_clock(talk[name]))}</text>'
+        )
+        for c in (c for c in timed if (c.speaker or "?") == name):
+            x, w = label_width + scale * c.start, max(2.0, scale * (c.end - c.start))
+            stroke = ' stroke="#dc2626" stroke-width="2"' if c.flags else ""
+            parts.append(
+                f'<rect class="turn" data-speaker="{_e(name)}" x="{x:.1f}" y="{y}" width="{w:.1f}" height="22" rx="3" '
+                f'fill="{colour}" opacity="0.85"{stroke}><title>{_e(name)} {_e(_clock(c.start))} {_e(c.text)}</title></rect>'
+            )
+    height = 8 + len(order) * lane + 16
+    ticks = "".join(
+        f'<text x="{label_width + (width - label_width - 10) * i / 5:.1f}" y="{height - 4}" font-size="11" fill="#6b7280" '
+        f'text-anchor="{("start", "middle", "middle", "middle", "middle", "end")[i]}">{_e(_clock(span * i / 5))}</text>'
+        for i in range(6)
+    )
+    return (
+        f'<section id="timeline"><h2>Timeline</h2><svg class="timeline" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="speaker turns over audio time">{"".join(parts)}{ticks}</svg>'
+        '<p class="muted">One lane per speaker (with their talk time); each block is a final caption at its audio '
+        "time; outlined in red when flagged as suspect.</p></section>"
+    )
+
+
 def _caption_table(caps: list[Caption], langs: list[str]) -> str:
     head = "".join(f"<th>{_e(lang)}</th>" for lang in langs)
+    speakers = any(c.speaker for c in caps)
+    colours = {name: SPEAKER_COLOURS[i % len(SPEAKER_COLOURS)] for i, name in enumerate(dict.fromkeys(c.speaker for c in caps if c.speaker))}
     rows = []
     for c in caps:
         cells = "".join(f"<td lang=\"{_e(lang)}\">{_e(c.translations.get(lang, ''))}</td>" for lang in langs)
         flags = "".join(f'<span class="flag">{_e(f)}</span>' for f in c.flags)
+        who = f'<td class="speaker" style="color:{colours.get(c.speaker, "#6b7280")}">{_e(c.speaker or "–")}</td>' if speakers else ""
         rows.append(
-            f'<tr class="{"suspect" if c.flags else ""}"><td class="time">{_clock(c.start)}–{_clock(c.end)}</td>'
+            f'<tr class="{"suspect" if c.flags else ""}"><td class="time">{_clock(c.start)}–{_clock(c.end)}</td>{who}'
             f'<td lang="{_e(c.lang)}">{_e(c.text)} {flags}</td>{cells}</tr>'
         )
+    who_head = "<th>speaker</th>" if speakers else ""
     return (
-        f'<section id="captions"><h2>Captions</h2><table><thead><tr><th>time</th><th>original</th>{head}</tr></thead>'
+        f'<section id="captions"><h2>Captions</h2><table><thead><tr><th>time</th>{who_head}<th>original</th>{head}</tr></thead>'
         f'<tbody>{"".join(rows)}</tbody></table></section>'
     )
 

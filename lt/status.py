@@ -1,7 +1,8 @@
 """The progress and health of one stored session, from the database alone.
 
 Progress: whether the session has ended (a `session` end event was stored),
-how much audio time its finals cover, when its last event arrived. Health:
+how much audio time its finals cover, when its last event arrived, who spoke
+and for how long (finals' audio time per speaker, as labelled). Health:
 dead letters, gaps in audio time between consecutive finals, per-stage
 latency from the events' `t` trace (`lt.latency.summarize`).
 """
@@ -47,6 +48,7 @@ def session_status(conn: psycopg.Connection, session: str, settings: StatusSetti
         "dead_letters": len(letters),
         "recent_dead_letters": letters[-RECENT_DEAD_LETTERS:],
         "latency": latency,
+        "speakers": queries.speaker_talk(conn, session),
     }
     status["problems"] = problems(status)
     return status

@@ -15,6 +15,10 @@
 - A caption without a start begins where the previous one ended (0 for the
   first); without an end, it lasts its reading time. Their number is counted
   in `SubtitleStats.inferred`; nothing is dropped.
+- Speakers: every cue knows its caption's speaker. WebVTT marks each cue with
+  a voice span (`<v Ana>`); in SRT, with `speaker_prefix`, the first cue after
+  a change of speaker begins with the label ("Ana: "), counted in the line
+  length like any word.
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ class Caption:
     end: float | None
     text: str
     words: tuple[TimedWord, ...] = ()
+    speaker: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,7 @@ class Cue:
     start: float
     end: float
     lines: tuple[str, ...]
+    speaker: str | None = None
 
     @property
     def chars(self) -> int:
@@ -80,12 +86,19 @@ class SubtitleStats:
     fast: int = 0  # cues read faster than chars_per_second because the speech was
 
 
-def cues(captions: Iterable[Caption], rules: CaptionRules = CaptionRules(), stats: SubtitleStats | None = None) -> list[Cue]:
-    """The cues of captions given in timeline order."""
+def cues(
+    captions: Iterable[Caption], rules: CaptionRules = CaptionRules(), stats: SubtitleStats | None = None,
+    speaker_prefix: bool = False,
+) -> list[Cue]:
+    """The cues of captions given in timeline order; with `speaker_prefix`, a change of speaker
+    starts its cue with "LABEL:"."""
     stats = stats if stats is not None else SubtitleStats()
     raw: list[Cue] = []
+    previous: str | None = None
     for caption in _placed(captions, rules, stats):
-        raw.extend(_split(caption, rules))
+        prefix = speaker_prefix and caption.speaker is not None and caption.speaker != previous
+        raw.extend(_split(caption, rules, f"{caption.speaker}:" if prefix else None))
+        previous = caption.speaker
     timed = _timed(raw, rules)
     stats.cues = len(timed)
     stats.fast = sum(1 for cue in timed if cue.chars > rules.chars_per_second * (cue.end - cue.start) + 0.5)
@@ -108,14 +121,16 @@ def _placed(captions: Iterable[Caption], rules: CaptionRules, stats: SubtitleSta
         if end is None:
             end = start + rules.reading_seconds(len(text))
         previous_end = max(previous_end, end)
-        yield Caption(start, end, text, caption.words)
+        yield Caption(start, end, text, caption.words, caption.speaker)
 
 
-def _tokens(caption: Caption, rules: CaptionRules) -> list[TimedWord]:
+def _tokens(caption: Caption, rules: CaptionRules, prefix: str | None) -> list[TimedWord]:
     words = [TimedWord(w.w.strip(), w.start, w.end) for w in caption.words if w.w.strip()]
     timed = words and all(w.start is not None and w.end is not None for w in words)
     if not (timed and " ".join(w.w for w in words) == caption.text):
         words = [TimedWord(w) for w in caption.text.split()]
+    if prefix and words:
+        words.insert(0, TimedWord(prefix, words[0].start, words[0].start))
     return [piece for word in words for piece in _hard_split(word, rules.line_chars)]
 
 
@@ -126,10 +141,10 @@ def _hard_split(word: TimedWord, width: int) -> list[TimedWord]:
     return [TimedWord(word.w[i:i + width], word.start, word.end) for i in range(0, len(word.w), width)]
 
 
-def _split(caption: Caption, rules: CaptionRules) -> list[Cue]:
-    tokens = _tokens(caption, rules)
+def _split(caption: Caption, rules: CaptionRules, prefix: str | None = None) -> list[Cue]:
+    tokens = _tokens(caption, rules, prefix)
     groups = _groups(tokens, rules)
-    total = len(caption.text)
+    total = len(" ".join(t.w for t in tokens))
     span = caption.end - caption.start
     out, offset = [], 0
     for group in groups:
@@ -140,7 +155,7 @@ def _split(caption: Caption, rules: CaptionRules) -> list[Cue]:
             start = caption.start + span * min(offset, total) / total
             end = caption.start + span * min(offset + len(text), total) / total
         offset += len(text) + 1
-        out.append(Cue(start, end, tuple(_balanced(group, rules))))
+        out.append(Cue(start, end, tuple(_balanced(group, rules)), caption.speaker))
     return out
 
 
@@ -223,7 +238,7 @@ def _timed(raw: list[Cue], rules: CaptionRules) -> list[Cue]:
         if i + 1 < len(raw) and end > raw[i + 1].start:
             end = max(raw[i + 1].start, start + rules.min_seconds)
         end = round(end, 3)
-        out.append(Cue(start, end, cue.lines))
+        out.append(Cue(start, end, cue.lines, cue.speaker))
         previous_end = end
     return out
 
@@ -249,9 +264,11 @@ def _vtt_text(line: str) -> str:
     return line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _vtt_lines(cue: Cue) -> str:
+    text = "\n".join(map(_vtt_text, cue.lines))
+    return text if cue.speaker is None else f"<v {_vtt_text(cue.speaker)}>{text}"
+
+
 def vtt(cues: Iterable[Cue]) -> str:
-    blocks = [
-        f"{_clock(c.start, '.')} --> {_clock(c.end, '.')}\n" + "\n".join(map(_vtt_text, c.lines)) + "\n"
-        for c in cues
-    ]
+    blocks = [f"{_clock(c.start, '.')} --> {_clock(c.end, '.')}\n" + _vtt_lines(c) + "\n" for c in cues]
     return "WEBVTT\n\n" + "\n".join(blocks)

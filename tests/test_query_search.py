@@ -7,6 +7,7 @@ import json
 import pytest
 
 from conftest import lt
+from lt.output import seconds
 from query_streams import final, fresh_session, recorded, store
 
 pytestmark = pytest.mark.slow
@@ -60,7 +61,8 @@ def test_plain_output_in_a_pipe_marks_matches_and_says_where(sessions):
     lines = result.text.splitlines()
     assert len(lines) == 2
     assert all(line.startswith(english) and "<b>budget</b>" in line for line in lines)
-    assert "0:20.2–0:22.2" in result.text
+    (said,) = [e for e in recorded("x") if e["type"] == "transcript" and e["final"] and e["text"] == "The second item is the budget."]
+    assert f"{seconds(said['start'])}–{seconds(said['end'])}" in result.text
 
 
 def test_no_match_and_odd_queries_are_harmless(sessions):

@@ -186,9 +186,9 @@ def test_finals_are_whole_sentences_cut_as_soon_as_they_are_committed():
 
 
 def test_a_one_word_sentence_joins_its_neighbour_unless_a_pause_sets_it_apart():
-    speech = Speech().say("good. morning everyone. there.").pause(0.5).say("yes.").pause(2).say("indeed.").pause(2)
+    speech = Speech().say("good. morning everyone. there. we go.").pause(0.5).say("yes.").pause(2).say("indeed.").pause(2)
     _, _, outputs = run(speech)
-    assert finals(outputs) == ["good. morning everyone. there.", "yes.", "indeed."]
+    assert finals(outputs) == ["good. morning everyone.", "there. we go.", "yes.", "indeed."]
 
 
 def test_a_pause_ends_the_final_and_the_utterance():
@@ -301,6 +301,21 @@ def test_finish_flushes_the_tail_that_never_got_a_second_decode():
     speech = Speech().say("cut short at the very end").pause(0.3)
     _, _, outputs = run(speech, chunk=1.0)
     assert finals(outputs) == ["cut short at the very end"]
+
+
+def test_a_blank_decode_does_not_lose_the_words_heard_before_it():
+    class Blanking(FakeRecogniser):
+        def transcribe(self, audio, **kw):
+            decoded = super().transcribe(audio, **kw)
+            return Decoded((Segment(()),), "en", 0.9) if len(self.calls) >= 3 else decoded
+
+    speech = Speech().say("words that were heard before the decoder went blank")
+    policy = StreamingPolicy(Blanking(speech.vocab), FakeVad(), SENTENCES)
+    audio = speech.audio()
+    for i in range(0, len(audio), SR):
+        policy.insert_audio_chunk(audio[i : i + SR])
+        policy.process_iter()
+    assert " ".join(c.text for c in policy.flush().finals).startswith("words that were heard")
 
 
 def test_flush_commits_pending_text_without_decoding():

@@ -139,6 +139,17 @@ def _start(*args: str) -> subprocess.Popen:
     )
 
 
+def test_a_live_source_that_queued_up_while_the_model_loaded_is_still_streamed(example_wav):
+    """A late start: the backlog comes in a burst, then audio arrives in real time. That is live."""
+    script = f"{sys.executable} -m lt capture {example_wav} --realtime --duration 12 | (sleep 4; {sys.executable} -m lt transcribe {' '.join(TINY)})"
+    proc = subprocess.run(["bash", "-c", script], capture_output=True, env={**os.environ, **OFFLINE}, timeout=120)
+    assert proc.returncode == 0, proc.stderr.decode()
+    out = events(proc.stdout)
+    assert out[0]["params"]["mode"] == "stream"
+    assert [e for e in out if e["type"] == "transcript" and not e["final"]], "partials come out"
+    assert "transcribed 12.0 s of audio (stream)" in proc.stderr.decode()
+
+
 def test_a_stalled_stdin_ends_with_an_error_and_flushes_what_it_had(example_wav):
     proc = _start("--mode", "stream", "--stall-timeout", "3")
     proc.stdin.write(pcm_of(example_wav, 8))

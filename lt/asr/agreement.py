@@ -55,8 +55,9 @@ class HypothesisBuffer:
 
     @property
     def tentative(self) -> list[HypWord]:
-        """The last hypothesis's words after the committed ones."""
-        return self._history[-1].words if self._history else []
+        """The last hypothesis's words after the committed ones. A decode that heard nothing at
+        all while earlier ones of the utterance did is a decoder's blank, not a retraction."""
+        return next((h.words for h in reversed(self._history) if h.words), [])
 
     @property
     def prefix(self) -> list[str]:

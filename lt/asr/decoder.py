@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lt.asr.engine import Decoded, LanguageChooser, Segment, Word, out_of_memory
+from lt.captions import SENTENCE_END
 from lt.pcm import SAMPLE_RATE
 
 FRAMES_PER_SECOND = 100
@@ -100,7 +101,8 @@ class WhisperDecoder:
         language = language or "en"
         tokenizer = Tokenizer(self.model.hf_tokenizer, self.multilingual, task=self.options.task, language=language)
         forced = _encode_words(tokenizer, prefix)
-        result = self._generate(tokenizer, encoder_output, prompt, forced, len(audio) / SAMPLE_RATE, cheap)
+        ends_sentence = bool(prefix) and bool(SENTENCE_END.search(prefix[-1].strip()))
+        result = self._generate(tokenizer, encoder_output, prompt, forced, ends_sentence, len(audio) / SAMPLE_RATE, cheap)
         tokens = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
         words = self._align(tokenizer, tokens, encoder_output, content, len(forced))
         avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1) if result.scores else 0.0
@@ -117,14 +119,15 @@ class WhisperDecoder:
         window = np.pad(features[:, :content], ((0, 0), (0, frames - content)))
         return np.ascontiguousarray(window, dtype=np.float32)
 
-    def _generate(self, tokenizer, encoder_output, prompt: str, forced: list[int], seconds: float, cheap: bool):
+    def _generate(self, tokenizer, encoder_output, prompt: str, forced: list[int], ends_sentence: bool, seconds: float, cheap: bool):
         from faster_whisper.transcribe import get_suppressed_tokens
 
         tokens = []
         if prompt:
             tokens = [tokenizer.sot_prev, *tokenizer.encode(" " + prompt.strip())[-PROMPT_TOKENS:]]
         tokens += tokenizer.sot_sequence
-        if not self.options.timestamps:
+        if not self.options.timestamps or ends_sentence:
+            # Forced to the end of a sentence, Whisper with timestamps mostly stops there.
             tokens.append(tokenizer.no_timestamps)
         elif forced:
             tokens.append(tokenizer.timestamp_begin)

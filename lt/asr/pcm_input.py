@@ -20,6 +20,8 @@ from lt.errors import LtError
 
 READ_BYTES = 3200  # 0.1 s: small reads keep a live source's latency low
 FAST = 3.0  # audio arriving this many times faster than real time is not live
+CAUGHT_UP = 0.02  # no block for this long: the backlog is read and the input arrives as it happens
+BACKLOG = 120.0  # seconds of audio already waiting beyond which the input is a file
 
 log = logging.getLogger("lt.transcribe")
 
@@ -69,18 +71,29 @@ class PcmInput:
     def seconds(self) -> float:
         return self.samples / SAMPLE_RATE
 
-    def probe_live(self, window: float = 1.0) -> bool:
+    def probe_live(self, window: float = 1.0, backlog: float = BACKLOG) -> bool:
         """Is the audio arriving at about real time (a live source) or much faster (a file)?
 
-        Reads for up to `window` seconds, or until clearly more audio than that has come."""
-        began = time.monotonic()
-        while (left := window - (time.monotonic() - began)) > 0 and self.seconds < FAST * window:
+        What arrived before the stage looked (while its model loaded, a live source may have
+        queued seconds of audio) is taken first, up to `backlog` seconds of it; then the audio
+        that arrives over the next `window` seconds decides. A backlog followed by real-time
+        arrival is live; an input that ends, or keeps coming faster, is a file."""
+        while (block := self._next(timeout=CAUGHT_UP)) is not TIMEOUT:
+            if block is END:
+                return False
+            self._held.append(block)
+            if self.seconds > backlog:
+                return False
+        before, began = self.seconds, time.monotonic()
+        while (left := window - (time.monotonic() - began)) > 0:
             block = self._next(timeout=left)
             if block is END:
                 return False
             if block is not TIMEOUT:
                 self._held.append(block)
-        return self.seconds < FAST * window
+            if self.seconds - before > FAST * window:
+                return False
+        return True
 
     def blocks(self) -> Iterator[Block]:
         while self._held:

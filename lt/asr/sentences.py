@@ -3,10 +3,9 @@
 Committed words are on screen as soon as they are committed (a partial's
 stable words), so finals need not hurry: they are cut where a translator and a
 reader want them, at sentence ends. A one-word "sentence" that runs straight
-into the next one ("Good. Morning everyone.") joins it, and so does one left
-behind a sentence by a stray full stop ("...our results. There."): one-word
-finals only come from a person who said one word and stopped. A sentence's
-final therefore waits for the first word after it (or the pause that closes it). A pause of `pause`
+into the next one ("Good. Morning everyone.", or a stray full stop's "There.
+Please send...") joins it, so one-word finals only come from a person who said
+one word and stopped. A pause of `pause`
 seconds ends a final wherever it falls; a sentence that goes on past
 `max_chars` is cut at its last clause (or at the limit); one that waits longer
 than `max_hold` seconds for its end is cut the same way.
@@ -42,27 +41,12 @@ def next_final(words: list[HypWord], rules: FinalRules, closed: bool) -> int | N
         if gap is not None and gap >= rules.pause:
             return i + 1
         if SENTENCE_END.search(text) and _long_enough(words[: i + 1], gap, rules):
-            return _with_lone_word_after(words, i + 1, rules, closed)
+            return i + 1
         if CLAUSE_END.search(text):
             clause = i + 1
         if chars >= rules.max_chars:
             return clause or i + 1
     return len(words) if closed and words else None
-
-
-def _with_lone_word_after(words: list[HypWord], end: int, rules: FinalRules, closed: bool) -> int | None:
-    """A sentence ends at `end`, unless one word with a full stop of its own follows it closely:
-    the recogniser's stray full stop, which joins this final rather than make one of its own.
-    None while what follows is not known yet."""
-    rest = words[end:]
-    if not rest:
-        return end if closed else None
-    if not SENTENCE_END.search(rest[0].text.strip()) or not rest[0].key:
-        return end
-    gap = rest[1].start - rest[0].end if len(rest) > 1 else None
-    if gap is None and not closed:
-        return None
-    return end + 1 if gap is None or gap >= rules.short_pause else end
 
 
 def early_cut(words: list[HypWord]) -> int:

@@ -32,6 +32,7 @@ from lt.asr.vad import SileroVad, VoiceDetector
 from lt.errors import ExitCode, LtError, Terminated
 from lt.events import Event, ErrorEvent, SessionEvent, TranscriptEvent, Word, event_id, new_session_id
 from lt.pcm import SAMPLE_RATE, to_float
+from lt.speakers.settings import SpeakerSettings
 
 STAGE = "transcribe"
 
@@ -58,6 +59,7 @@ class TranscribeSettings:
     max_lag: float = 3.0  # seconds behind real time before decoding gets cheaper
     session: str | None = None
     source: str = "stdin"
+    speakers: SpeakerSettings | None = None  # None: --speakers off
 
     @property
     def final_rules(self) -> FinalRules:
@@ -83,6 +85,7 @@ class TranscribeStats:
     audio_chunks: int = 0
     rejected: int = 0
     wall_seconds: float = 0.0
+    speakers: dict = field(default_factory=dict)
 
     def summary(self) -> str:
         rtf = self.wall_seconds / self.audio_seconds if self.audio_seconds else 0.0
@@ -155,6 +158,7 @@ class TranscribeRun:
         self.stats = stats
         self.keeper = AudioKeeper(settings.keep_audio, session) if settings.keep_audio else None
         self.policy: StreamingPolicy | None = None
+        self.speakers = None  # lt.speakers.live.LiveSpeakers, streaming with --speakers
         self.seg = 0
         self.rev = 0
         self.last_partial: tuple[str, int] | None = None
@@ -193,13 +197,16 @@ class TranscribeRun:
             params={
                 "mode": mode, "task": s.task, "beam_size": s.beam_size, "min_chunk": s.min_chunk,
                 "pause": s.pause, "max_hold": s.max_hold, "window": s.window, "partials": s.partials,
-                "languages": list(s.languages), "device": s.device, "compute_type": s.compute_type,
+                "languages": list(s.languages), "speakers": _speakers_param(s.speakers),
+                "device": s.device, "compute_type": s.compute_type,
             },
             audio={"encoding": "s16le", "sample_rate": SAMPLE_RATE, "channels": 1},
         ).stamped(STAGE)
 
     def _end(self) -> SessionEvent:
         self.ended = True
+        if self.speakers is not None:
+            self.stats.speakers = self.speakers.summary()
         self.stats.audio_seconds = self.audio.seconds
         self.stats.wall_seconds = time.monotonic() - self.began
         return SessionEvent(
@@ -222,6 +229,10 @@ class TranscribeRun:
             self.engines.vad,
             StreamSettings(min_chunk=s.min_chunk, languages=s.language_settings, pause=s.pause, finals=s.final_rules),
         )
+        if s.speakers is not None:
+            from lt.speakers.live import LiveSpeakers
+
+            self.speakers = LiveSpeakers(s.speakers)
         step = int(s.min_chunk * SAMPLE_RATE)
         waiting = np.zeros(0, dtype=np.float32)
         for first in self.audio.blocks():
@@ -231,6 +242,9 @@ class TranscribeRun:
             for block in blocks:
                 yield from self._keep(block.samples)
             waiting = np.concatenate([waiting, *(b.audio for b in blocks)])
+            if self.speakers is not None:
+                for block in blocks:
+                    self.speakers.add(block.audio)
             while len(waiting) >= step:
                 take = len(waiting) if self._behind() or self.live else step
                 self.policy.insert_audio_chunk(waiting[:take])
@@ -256,7 +270,10 @@ class TranscribeRun:
 
     def _emit(self, out: Output) -> Iterator[Event]:
         for phrase in out.finals:
-            yield self._final(phrase)
+            if self.speakers is None:
+                yield self._final(phrase)
+            else:
+                yield from self._by_speaker(phrase, self.speakers.turns([(w.start, w.end) for w in phrase.words]))
         shown = (out.partial.text, out.partial.stable) if out.partial is not None else None
         if shown is not None and self.settings.partials and shown != self.last_partial:
             self.last_partial = shown
@@ -307,9 +324,32 @@ class TranscribeRun:
         if not blocks:
             return
         s = self.settings
+        audio = to_float(np.concatenate(blocks))
         settings = BatchSettings(task=s.task, beam_size=s.beam_size, languages=s.language_settings, finals=s.final_rules)
-        for phrase in batch_phrases(self.engines.model, to_float(np.concatenate(blocks)), settings):
+        phrases = batch_phrases(self.engines.model, audio, settings)
+        if s.speakers is None:
+            for phrase in phrases:
+                yield self._final(phrase)
+            return
+        from lt.speakers import diarize, load_speaker_model, load_voices, turns_from_labels
+
+        times = [[(w.start, w.end) for w in p.words] for p in phrases]
+        labels = diarize(load_speaker_model(), audio, [t for words in times for t in words], s.speakers, load_voices())
+        offset = 0
+        for phrase, words in zip(phrases, times):
+            yield from self._by_speaker(phrase, turns_from_labels(labels[offset : offset + len(words)], words))
+            offset += len(words)
+
+    def _by_speaker(self, phrase: Phrase, turns) -> Iterator[Event]:
+        """The final cut at each change of speaker, each piece with its speaker."""
+        if not turns:
             yield self._final(phrase)
+            return
+        bounds = [t.first_word for t in turns] + [len(phrase.words)]
+        for turn, first, last in zip(turns, bounds, bounds[1:]):
+            words = phrase.words[first:last]
+            piece = dataclasses.replace(phrase, words=words, stable=len(words))
+            yield dataclasses.replace(self._final(piece), speaker=turn.speaker, speaker_prob=turn.speaker_prob)
 
     # events
 
@@ -358,6 +398,12 @@ class TranscribeRun:
             flags=guards.flags(evidence),
             t={"capture": self.audio.arrival(phrase.end), STAGE: time.time()},
         )
+
+
+def _speakers_param(speakers: SpeakerSettings | None) -> str | int:
+    if speakers is None:
+        return "off"
+    return "auto" if speakers.known is None else speakers.known
 
 
 def exit_code(stats: TranscribeStats) -> int:

@@ -221,6 +221,8 @@ class StreamingPolicy:
         after = self.hypotheses.last_end
         if after is not None:  # alignment can pull a new word's start back into the last committed one
             words = [w if w.start >= after else _starting_at(w, after) for w in words]
+        # ... and into the silence before it: a word starts no earlier than the speech it is in.
+        words = [_starting_at(w, speech) if (speech := _speech_start(w, self.spans)) > w.start else w for w in words]
         return _without_squeezed_tail(words, self.audio_time)
 
     def _force_out(self, now: float) -> None:
@@ -300,6 +302,12 @@ def _language_of(words: list[HypWord]) -> tuple[str | None, float | None]:
 def _starting_at(word: HypWord, start: float) -> HypWord:
     w = word.word
     return HypWord(Word(w.text, start, max(start, w.end), w.p), word.segment, word.language, word.language_prob)
+
+
+def _speech_start(word: HypWord, spans: list[Span]) -> float:
+    """Where the stretch of speech that the word ends in starts (the word's own start if none)."""
+    span = next((s for s in spans if s.end >= word.end), None)
+    return span.start if span is not None and span.start < word.end else word.start
 
 
 def _without_squeezed_tail(words: list[HypWord], audio_end: float) -> list[HypWord]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextlib
+import enum
 import logging
 import re
 import sys
@@ -17,6 +18,12 @@ from lt.overlay.clock import ClockKind
 from lt.overlay.sinks import SinkKind
 
 log = logging.getLogger("lt.overlay")
+
+class SpeakerStyle(str, enum.Enum):
+    prefix = "prefix"
+    colour = "colour"
+    off = "off"
+
 
 # Files are timed by the words' audio time; screens by the wall clock.
 DEFAULT_CLOCK = {SinkKind.video: ClockKind.events, SinkKind.png: ClockKind.events}
@@ -37,6 +44,7 @@ def overlay(
     background: Annotated[str, typer.Option("--background", "-b", envvar="LT_OVERLAY_BACKGROUND", help="A colour (black, '#202020', chroma), an image, a video file, a camera (/dev/video0) or a stream URL.")] = "black",
     font: Annotated[Optional[Path], typer.Option("--font", help="A TrueType/OpenType font file (e.g. for CJK) instead of Pillow's bundled font.")] = None,
     box: Annotated[bool, typer.Option("--box/--outline", help="A dark box behind the text, or an outline around the letters.")] = False,
+    speaker_style: Annotated[SpeakerStyle, typer.Option("--speaker-style", case_sensitive=False, help="Who is speaking: prefix (\"S1: ...\"), colour (a colour per speaker) or off.")] = SpeakerStyle.prefix,
     text_size: Annotated[float, typer.Option("--text-size", min=1, max=20, help="Font size in percent of the frame height.")] = 5.0,
     cps: Annotated[float, typer.Option("--cps", min=1, help="Reading speed in characters a second: how long a caption stays up.")] = ReadingTime.chars_per_second,
     min_seconds: Annotated[float, typer.Option("--min-seconds", min=0, help="Shortest time a caption stays up.")] = ReadingTime.min_seconds,
@@ -73,7 +81,7 @@ def overlay(
     if audio is not None and sink is not SinkKind.video:
         raise LtError("--audio goes with --sink video", hint="add --sink video --out FILE.mp4", code=ExitCode.USAGE)
     frame_size = _parse_size(size)
-    style = Style(font=str(font) if font else None, text_size=text_size / 100, box=box)
+    style = Style(font=str(font) if font else None, text_size=text_size / 100, box=box, speaker_style=speaker_style.value)
     load_font(style.font, 12)  # a bad --font fails now, not at the first caption
     read_stats, stats = ReadStats(), OverlayStats()
     with contextlib.ExitStack() as stack:

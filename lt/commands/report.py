@@ -22,7 +22,7 @@ def report(
 ) -> int:
     """Write one self-contained HTML page about a stored session.
 
-    Captions in every language on a timeline, latency per stage, models and parameters,
+    Captions in every language on a timeline (a lane per speaker), latency per stage, models and parameters,
     suspect segments with their evidence, dead letters.
 
     Examples:
@@ -33,7 +33,7 @@ def report(
     """
     from lt.compare import compare_sessions
     from lt.db.connect import connect
-    from lt.db.queries import dead_letters, session_events
+    from lt.db.queries import dead_letters, session_events, speaker_labels
     from lt.errors import LtError
     from lt.report import SessionData, render_html
 
@@ -43,8 +43,9 @@ def report(
         if not events:
             raise LtError(f"no stored session {session!r}", hint="lt sessions lists the stored sessions")
         letters = dead_letters(conn, session)
+        labels = speaker_labels(conn, session)
         comparison = compare_sessions(conn, session, compare) if compare else None
-    out.write_text(render_html(SessionData(session, events, letters, comparison)), encoding="utf-8")
+    out.write_text(render_html(SessionData(session, events, letters, labels, comparison)), encoding="utf-8")
     log.info("wrote %s (%d events, %d dead letters)", out, len(events), len(letters))
     return 0
 

@@ -11,6 +11,7 @@ def search(
     query: Annotated[str, typer.Argument(help='Words to find; "quoted phrase", or, -word work as in a web search.')],
     lang: Annotated[Optional[str], typer.Option("--lang", "-l", help="Only rows in this language (transcripts) or into it (translations): en, pt.")] = None,
     session: Annotated[Optional[str], typer.Option("--session", "-s", help="Only this session.")] = None,
+    speaker: Annotated[Optional[str], typer.Option("--speaker", help="Only what this speaker said: an id (S1) or a name given with lt speakers rename.")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many hits, best first.")] = 20,
     db: Database = None,
     json_out: Json = False,
@@ -28,13 +29,15 @@ def search(
       lt search '"next week" -friday' --lang en --limit 5
 
       lt search perguntas --lang pt --json | jq -r '.[].snippet'
+
+      lt search budget --session 20261122T170501Z-4f2a9c --speaker Ana
     """
     from lt.db.connect import connect
     from lt.db.queries import SearchQuery
     from lt.db.queries import search as run_search
 
     with connect(db) as conn:
-        hits = run_search(conn, SearchQuery(query, lang=lang, session=session, limit=limit))
+        hits = run_search(conn, SearchQuery(query, lang=lang, session=session, speaker=speaker, limit=limit))
     if json_out:
         from lt.output import print_json
 
@@ -75,7 +78,8 @@ def _print(hits: list[dict]) -> None:
         return
     console = stdout_console()
     for hit in hits:
-        where = f"{hit['session']}  {seconds(hit['start'])}–{seconds(hit['end'])}  seg {hit['seg']}  {hit['kind']} {hit['lang'] or '?'}"
+        who = f"  {hit['speaker']}" if hit.get("speaker") else ""
+        where = f"{hit['session']}  {seconds(hit['start'])}–{seconds(hit['end'])}  seg {hit['seg']}  {hit['kind']} {hit['lang'] or '?'}{who}"
         if console.is_terminal:
             console.print(Text(where, style="dim"))
             console.print(Text("  ") + _bold(hit["snippet"]))

@@ -38,7 +38,7 @@ def sessions(
     db: Database = None,
     json_out: Json = False,
 ) -> int:
-    """List the stored sessions, newest first: start, duration, languages, counts.
+    """List the stored sessions, newest first: start, duration, languages, speakers and their talk time, counts.
 
     Examples:
 
@@ -73,14 +73,23 @@ def _print_table(rows: list[dict]) -> None:
     if not rows:
         stderr_console().print("no sessions stored (in that window); store one with: lt capture FILE | lt transcribe | lt store")
         return
-    header = ("session", "start", "duration", "audio", "languages", "finals", "translations", "dead letters")
+    header = ("session", "start", "duration", "audio", "languages", "speakers", "finals", "translations", "dead letters")
     print_table(header, [
         (
             r["session"], when(r["start"]), seconds(r["duration"]), seconds(r["audio_seconds"]),
-            ",".join(r["languages"]) or None, r["finals"], r["translations"], r["dead_letters"],
+            ",".join(r["languages"]) or None, talk(r["talk_seconds"]) or None, r["finals"], r["translations"],
+            r["dead_letters"],
         )
         for r in rows
     ])
+
+
+def talk(talk_seconds: dict[str, float]) -> str:
+    """'Ana 1:02, S2 0:40': who spoke and for how long, most first."""
+    from lt.output import seconds
+
+    ranked = sorted(talk_seconds.items(), key=lambda item: -item[1])
+    return ", ".join(f"{name} {seconds(value)}" for name, value in ranked)
 
 
 def register(app: typer.Typer) -> None:

@@ -15,7 +15,8 @@ def status(
 ) -> int:
     """Show the progress and health of one stored session.
 
-    Events per type, the last event, gaps between finals, dead letters, latency per stage.
+    Events per type, the last event, speakers and their talk time, gaps between finals, dead letters,
+    latency per stage.
 
     Examples:
 
@@ -52,6 +53,13 @@ def _print(s: dict[str, Any]) -> None:
     ]
     console.print("  ".join(f"{k}: {v}" for k, v in details if v is not None), markup=False)
     print_table(("type", "events", "final"), [(c["type"], c["events"], c["final"]) for c in s["counts"]], console=console)
+    if s["speakers"]:
+        rows = [
+            (sp["speaker"], sp["finals"], seconds(sp["talk_seconds"]), seconds(sp["first"]), seconds(sp["last"]),
+             ",".join(i for i in sp["ids"] if i != sp["speaker"]) or None)
+            for sp in s["speakers"]
+        ]
+        print_table(("speaker", "finals", "talk time", "first", "last", "stored as"), rows, console=console)
     if s["translations"]:
         rows = [(t["target_lang"], t["model"], t["finals"]) for t in s["translations"]]
         print_table(("translation", "model", "finals"), rows, console=console)

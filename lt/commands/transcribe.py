@@ -66,6 +66,9 @@ def transcribe(
     stall_timeout: Annotated[
         float, typer.Option("--stall-timeout", min=0, help="Give up when stdin sends nothing for this many seconds (0 = wait forever).")
     ] = 30.0,
+    speakers: Annotated[
+        str, typer.Option("--speakers", envvar="LT_SPEAKERS", help="Who spoke: auto, the number of speakers, or off (needs lt[speakers]).")
+    ] = "off",
     session: Session = None,
     device: ComputeDevice = "auto",
     compute_type: ComputeType = "auto",
@@ -86,6 +89,7 @@ def transcribe(
       lt capture talk.mp3 | lt transcribe --mode batch --language es
     """
     from lt.asr.stage import TranscribeSettings, TranscribeStats, exit_code, start
+    from lt.speakers.settings import SpeakerSettings
     from lt.errors import LtError, Terminated
     from lt.ndjson import EventWriter
 
@@ -97,6 +101,7 @@ def transcribe(
         languages=_language_list(languages), task=task.value,
         beam_size=beam_size, min_chunk=min_chunk, pause=pause, max_hold=max_hold, window=window.value, partials=partials, device=device,
         compute_type=compute_type, keep_audio=keep_audio, stall_timeout=stall_timeout, session=session,
+        speakers=SpeakerSettings.parse(speakers),
     )
     stats = TranscribeStats()
     run = start(_audio_only(sys.stdin.fileno()), settings, stats=stats)

@@ -32,7 +32,7 @@ _TRANSCRIPT = {
     "audio_start": "audio_start", "audio_end": "audio_end", "text": "body->>'text'", "lang": "body->>'lang'",
     "lang_prob": "(body->>'lang_prob')::float8", "words": "coalesce(body->'words', '[]')",
     "confidence": "(body->>'confidence')::float8", "no_speech_prob": "(body->>'no_speech_prob')::float8",
-    "speaker": "body->>'speaker'", "flags": "ARRAY(SELECT jsonb_array_elements_text(coalesce(body->'flags', '[]')))",
+    "speaker": "body->>'speaker'", "speaker_prob": "(body->>'speaker_prob')::float8", "flags": "ARRAY(SELECT jsonb_array_elements_text(coalesce(body->'flags', '[]')))",
     "t": "coalesce(body->'t', '{}')",
 }
 _TRANSLATION = {

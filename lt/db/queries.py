@@ -1,4 +1,4 @@
-"""The read side of the database: every query behind sessions, status, replay, export and search.
+"""The read side of the database: every query behind sessions, status, replay, export, search and speakers.
 
 All values are bound parameters, never formatted into SQL. Timelines are
 ordered `audio_start NULLS LAST, seg`, so captions without a timestamp come
@@ -53,7 +53,14 @@ SELECT s.session,
              WHERE lang IS NOT NULL ORDER BY lang) AS languages,
        (SELECT count(*) FROM transcripts tr WHERE tr.session = s.session) AS finals,
        (SELECT count(*) FROM translations tl WHERE tl.session = s.session) AS translations,
-       (SELECT count(*) FROM dead_letters d WHERE d.session = s.session) AS dead_letters
+       (SELECT count(*) FROM dead_letters d WHERE d.session = s.session) AS dead_letters,
+       (SELECT count(DISTINCT lt_speaker_label(tr.session, tr.speaker)) FROM transcripts tr
+         WHERE tr.session = s.session AND tr.speaker IS NOT NULL) AS speakers,
+       (SELECT coalesce(jsonb_object_agg(label, seconds), '{}'::jsonb) FROM (
+            SELECT lt_speaker_label(tr.session, tr.speaker) AS label,
+                   round(sum(tr.audio_end - tr.audio_start)::numeric, 2)::float8 AS seconds
+            FROM transcripts tr WHERE tr.session = s.session AND tr.speaker IS NOT NULL GROUP BY 1) talk
+       ) AS talk_seconds
 FROM sessions s
 WHERE coalesce(s.started_at, s.first_received) >= coalesce(%(since)s, '-infinity'::timestamptz)
   AND coalesce(s.started_at, s.first_received) < coalesce(%(until)s, 'infinity'::timestamptz)
@@ -172,7 +179,8 @@ class Timeline:
 
 
 _ORIGINALS = """
-SELECT t.seg, t.audio_start AS start, t.audio_end AS "end", t.text, t.lang, t.words, e.body
+SELECT t.seg, t.audio_start AS start, t.audio_end AS "end", t.text, t.lang, t.words, e.body,
+       lt_speaker_label(t.session, t.speaker) AS speaker
 FROM transcripts t LEFT JOIN events e ON e.id = t.event_id
 WHERE t.session = %(session)s
 ORDER BY t.audio_start NULLS LAST, t.seg
@@ -180,9 +188,11 @@ ORDER BY t.audio_start NULLS LAST, t.seg
 
 # One translation per segment: the named model's, else the one stored last.
 _TRANSLATED = """
-SELECT seg, start, "end", text, lang, words, body FROM (
+SELECT seg, start, "end", text, lang, words, body, speaker FROM (
     SELECT DISTINCT ON (t.seg) t.seg, t.audio_start AS start, t.audio_end AS "end", t.text,
-           t.target_lang AS lang, '[]'::jsonb AS words, e.body
+           t.target_lang AS lang, '[]'::jsonb AS words, e.body,
+           (SELECT lt_speaker_label(o.session, o.speaker) FROM transcripts o
+             WHERE o.session = t.session AND o.seg = t.seg) AS speaker
     FROM translations t LEFT JOIN events e ON e.id = t.event_id
     WHERE t.session = %(session)s AND t.target_lang = %(lang)s
       AND (%(model)s::text IS NULL OR t.model = %(model)s)
@@ -193,7 +203,8 @@ ORDER BY start NULLS LAST, seg
 
 
 def captions(conn: psycopg.Connection, timeline: Timeline) -> list[dict[str, Any]]:
-    """Final captions in timeline order: seg, start, end, text, lang, words, body (the stored event)."""
+    """Final captions in timeline order: seg, start, end, text, lang, words, body (the stored event),
+    speaker (its label: merged and renamed; a translation takes its transcript's)."""
     sql = _ORIGINALS if timeline.lang is None else _TRANSLATED
     return _rows(conn, sql, {"session": timeline.session, "lang": timeline.lang, "model": timeline.model})
 
@@ -225,6 +236,7 @@ class SearchQuery:
     text: str
     lang: str | None = None
     session: str | None = None
+    speaker: str | None = None  # a stored id (S1) or what it is shown as (its merged id, its name)
     limit: int = 20
 
 
@@ -233,24 +245,27 @@ class SearchQuery:
 _SEARCH = f"""
 WITH hits AS (
     SELECT 'transcript' AS kind, session, seg, lang, audio_start, audio_end, text, received_at,
-           websearch_to_tsquery(lt_regconfig(lang), %(q)s) AS query, tsv
+           websearch_to_tsquery(lt_regconfig(lang), %(q)s) AS query, tsv, speaker
     FROM transcripts
     WHERE (%(session)s::text IS NULL OR session = %(session)s)
       AND (%(lang)s::text IS NULL OR {_BASE_LANG.format("lang")} = {_BASE_LANG.format("%(lang)s")})
     UNION ALL
-    SELECT 'translation', session, seg, target_lang, audio_start, audio_end, text, received_at,
-           websearch_to_tsquery(lt_regconfig(target_lang), %(q)s), tsv
-    FROM translations
-    WHERE (%(session)s::text IS NULL OR session = %(session)s)
-      AND (%(lang)s::text IS NULL OR {_BASE_LANG.format("target_lang")} = {_BASE_LANG.format("%(lang)s")})
+    SELECT 'translation', tl.session, tl.seg, tl.target_lang, tl.audio_start, tl.audio_end, tl.text, tl.received_at,
+           websearch_to_tsquery(lt_regconfig(tl.target_lang), %(q)s), tl.tsv, tr.speaker
+    FROM translations tl LEFT JOIN transcripts tr ON tr.session = tl.session AND tr.seg = tl.seg
+    WHERE (%(session)s::text IS NULL OR tl.session = %(session)s)
+      AND (%(lang)s::text IS NULL OR {_BASE_LANG.format("tl.target_lang")} = {_BASE_LANG.format("%(lang)s")})
+), labelled AS (
+    SELECT *, lt_speaker_label(session, speaker) AS label FROM hits WHERE tsv @@ query
 )
-SELECT kind, session, seg, lang, audio_start AS start, audio_end AS "end", text,
+SELECT kind, session, seg, lang, audio_start AS start, audio_end AS "end", text, label AS speaker,
        ts_headline(lt_regconfig(lang), text, query,
                    'StartSel=' || %(start_sel)s || ', StopSel=' || %(stop_sel)s)
            AS snippet,
        ts_rank(tsv, query) AS rank
-FROM hits
-WHERE tsv @@ query
+FROM labelled
+WHERE %(speaker)s::text IS NULL OR speaker = %(speaker)s OR label = %(speaker)s
+   OR lt_speaker_id(session, speaker) = %(speaker)s
 ORDER BY rank DESC, received_at DESC, session, seg, kind
 LIMIT %(limit)s
 """
@@ -259,7 +274,54 @@ LIMIT %(limit)s
 def search(conn: psycopg.Connection, query: SearchQuery) -> list[dict[str, Any]]:
     """Language-aware full-text hits; `snippet` marks matches with MATCH_START / MATCH_STOP."""
     params = {
-        "q": query.text, "lang": query.lang, "session": query.session, "limit": query.limit,
+        "q": query.text, "lang": query.lang, "session": query.session, "speaker": query.speaker, "limit": query.limit,
         "start_sel": MATCH_START, "stop_sel": MATCH_STOP,
     }
     return _rows(conn, _SEARCH, params)
+
+
+def speaker_talk(conn: psycopg.Connection, session: str) -> list[dict[str, Any]]:
+    """Per speaker (as labelled: merged and renamed), in order of first speech: finals, talk seconds,
+    the stored ids behind the label, first and last audio time."""
+    return _rows(
+        conn,
+        "SELECT lt_speaker_label(session, speaker) AS speaker, array_agg(DISTINCT speaker ORDER BY speaker) AS ids, "
+        "count(*) AS finals, round(sum(audio_end - audio_start)::numeric, 2)::float8 AS talk_seconds, "
+        "min(audio_start) AS first, max(audio_end) AS last, avg(speaker_prob) AS mean_prob "
+        "FROM transcripts WHERE session = %s AND speaker IS NOT NULL GROUP BY 1 ORDER BY min(audio_start) NULLS LAST",
+        (session,),
+    )
+
+
+def speaker_labels(conn: psycopg.Connection, session: str) -> dict[str, str]:
+    """Every stored speaker id of the session -> what it is shown as."""
+    return {
+        speaker: label for speaker, label in conn.execute(
+            "SELECT DISTINCT speaker, lt_speaker_label(session, speaker) FROM transcripts "
+            "WHERE session = %s AND speaker IS NOT NULL", (session,),
+        )
+    }
+
+
+def rename_speaker(conn: psycopg.Connection, session: str, speaker: str, name: str) -> str:
+    """Name a session's speaker (by stored id, merged id or current name); the id that was named.
+
+    LtError when the session has no such speaker."""
+    row = conn.execute(
+        "SELECT lt_speaker_id(session, speaker) FROM transcripts WHERE session = %(s)s AND speaker IS NOT NULL "
+        "AND %(k)s IN (speaker, lt_speaker_id(session, speaker), lt_speaker_label(session, speaker)) LIMIT 1",
+        {"s": session, "k": speaker},
+    ).fetchone()
+    if row is None:
+        have = sorted(set(speaker_labels(conn, session).values()))
+        raise LtError(
+            f"session {session!r} has no speaker {speaker!r}",
+            hint=f"its speakers: {', '.join(have)}" if have else "it has no speaker labels (transcribe with --speakers auto)",
+        )
+    with conn.transaction():
+        conn.execute(
+            "INSERT INTO speaker_names (session, speaker, name) VALUES (%s, %s, %s) "
+            "ON CONFLICT (session, speaker) DO UPDATE SET name = excluded.name, renamed_at = now()",
+            (session, row[0], name),
+        )
+    return row[0]

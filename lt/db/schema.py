@@ -15,6 +15,10 @@ Tables (PostgreSQL 14 or newer):
   `lt store --audio-bytes`.
 - `dead_letters`: input that could not be stored: the raw line (its first
   1000 bytes), the error, line number and source.
+- `speaker_names`: names given to a session's speakers after the fact
+  (`lt speakers SESSION rename S1 Ana`); `lt_speaker_label(session, speaker)`
+  is what a stored speaker id is shown as: the id it was merged into by the
+  tracker, renamed if it was.
 - `job_runs`: what each `lt jobs` job did, by the queue's job id: the
   session it stores into (and the session a re-run reads), the step it is
   at, its progress, the model that ran and the ones it fell back from, step
@@ -185,7 +189,37 @@ CREATE TABLE dead_letters (
 CREATE INDEX dead_letters_session ON dead_letters (session, id);
 """
 
+# Speakers: how sure the tracker was, searchable by speaker, names given after the fact
+# (`lt speakers SESSION rename`), and each stored id's label: the id it was merged into (the
+# transcribe stage's end event, stats.speakers.merged), named if it was renamed.
 _V2 = """
+ALTER TABLE transcripts ADD COLUMN speaker_prob double precision;
+CREATE INDEX transcripts_by_speaker ON transcripts (session, speaker);
+
+CREATE TABLE speaker_names (
+    session text NOT NULL,
+    speaker text NOT NULL CHECK (char_length(speaker) BETWEEN 1 AND 64),
+    name text NOT NULL CHECK (char_length(name) BETWEEN 1 AND 64),
+    renamed_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (session, speaker)
+);
+
+CREATE FUNCTION lt_speaker_id(sess text, spk text) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN coalesce((
+    SELECT m.value #>> '{}' FROM events e,
+        jsonb_each(CASE WHEN jsonb_typeof(e.body #> '{stats,speakers,merged}') = 'object'
+                        THEN e.body #> '{stats,speakers,merged}' ELSE '{}'::jsonb END) m
+    WHERE e.session = sess AND e.type = 'session' AND e.body->>'kind' = 'end' AND m.key = spk
+    LIMIT 1), spk);
+
+CREATE FUNCTION lt_speaker_label(sess text, spk text) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN CASE WHEN spk IS NULL THEN NULL ELSE coalesce(
+    (SELECT n.name FROM speaker_names n WHERE n.session = sess AND n.speaker = lt_speaker_id(sess, spk)),
+    lt_speaker_id(sess, spk)) END;
+
+_V3 = """
 CREATE TABLE job_runs (
     job_id bigint PRIMARY KEY,
     kind text NOT NULL,
@@ -210,7 +244,8 @@ CREATE INDEX events_by_job ON events ((body->>'job')) WHERE body ? 'job';
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "event log, typed tables, language-aware search", _V1),
-    Migration(2, "job runs of lt jobs, events by job", _V2),
+    Migration(2, "speakers: speaker_prob, speaker_names, lt_speaker_label()", _V2),
+    Migration(3, "job runs of lt jobs, events by job", _V3),
 )
 LATEST = MIGRATIONS[-1].version
 

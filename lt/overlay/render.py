@@ -20,6 +20,8 @@ from lt.overlay.layout import TENTATIVE, Geometry, Run, load_font, rollup
 
 # White for the original, then a distinct colour per translation line.
 COLOURS = ((255, 255, 255), (255, 214, 0), (80, 220, 255), (150, 255, 140), (255, 150, 220), (255, 170, 90))
+# --speaker-style colour: S1, S2, ... in this order, a name by its hash: the same on every run.
+SPEAKER_COLOURS = ((255, 255, 255), (255, 214, 0), (80, 220, 255), (150, 255, 140), (255, 150, 220), (255, 170, 90), (190, 170, 255))
 PARTIAL_DIM = 0.6
 BOX_OPACITY = 0.62
 _LAYERS_KEPT = 64
@@ -31,6 +33,7 @@ class Style:
     text_size: float = 0.05
     box: bool = False  # a dark box behind the text instead of an outline
     max_lines: int = 2
+    speaker_style: str = "prefix"  # prefix ("S1: ..."), colour (a colour per speaker) or off
 
 
 @dataclass(frozen=True)
@@ -54,12 +57,19 @@ class FrameRenderer(Protocol):
 
 
 def caption_lines(caption: ShownCaption, font, geometry: Geometry, style: Style) -> list[list[Run]]:
-    stable = f"{caption.speaker}: {caption.stable}" if caption.speaker else caption.stable
+    prefix = caption.speaker and style.speaker_style == "prefix"
+    stable = f"{caption.speaker}: {caption.stable}" if prefix else caption.stable
     return rollup(caption.earlier, stable, caption.tentative, font, geometry.text_width, style.max_lines)
 
 
-def caption_colour(slot: int, tentative: bool = False) -> tuple[int, int, int]:
-    colour = COLOURS[slot % len(COLOURS)]
+def caption_colour(slot: int, tentative: bool = False, speaker: str | None = None, style: Style = Style()) -> tuple[int, int, int]:
+    if speaker and style.speaker_style == "colour":
+        import zlib
+
+        number = int(speaker[1:]) - 1 if speaker[:1] == "S" and speaker[1:].isdigit() else zlib.crc32(speaker.encode())
+        colour = SPEAKER_COLOURS[number % len(SPEAKER_COLOURS)]
+    else:
+        colour = COLOURS[slot % len(COLOURS)]
     return tuple(round(c * PARTIAL_DIM) for c in colour) if tentative else colour
 
 
@@ -102,8 +112,8 @@ def make_layer(caption: ShownCaption, slot: int, geometry: Geometry, style: Styl
     # Glyphs over a black outline/box: colour comes only from the glyphs, opacity from both,
     # so what shows through is (1 - g)(1 - b) of the background, in 256ths.
     keep = ((255 - g) * (255 - b) * 256 + 32512) // 65025
-    colour = s[..., None] * np.asarray(caption_colour(slot), dtype=np.uint32)
-    colour += d[..., None] * np.asarray(caption_colour(slot, tentative=True), dtype=np.uint32)
+    colour = s[..., None] * np.asarray(caption_colour(slot, False, caption.speaker, style), dtype=np.uint32)
+    colour += d[..., None] * np.asarray(caption_colour(slot, True, caption.speaker, style), dtype=np.uint32)
     colour = (colour * 256 + 127) // 255
     pad = geometry.box_padding if style.box else geometry.outline_px
     x = (geometry.width - geometry.text_width) // 2 - pad

@@ -3,7 +3,7 @@
 - `virtualcam`: a virtual camera through pyvirtualcam (v4l2loopback on Linux,
   OBS on Windows and macOS), for video calls and OBS;
 - `video`: an MP4 (H.264 + AAC) or WebM (VP9 + Opus) file through PyAV, with
-  an audio file muxed in when one is given;
+  an audio file muxed in when one is given (and a second one as another track);
 - `y4m`: a YUV4MPEG2 stream to stdout or a file, for `| ffplay -` or `| ffmpeg -i -`;
 - `png`: every frame, or every Nth, as numbered PNG files in a folder;
 - `null`: nowhere, for benchmarks.
@@ -49,6 +49,7 @@ class SinkSettings:
     fps: float
     out: str | None = None
     audio: str | None = None
+    second_audio: str | None = None  # video: another audio track after the first (lt dub: the original)
     every: int = 1
     camera: str | None = None
     backend: str | None = None
@@ -174,7 +175,7 @@ class VideoSink:
         self.time_base = 1 / self.rate
         self.stream.time_base = self.time_base
         self.stream.options = {"preset": "veryfast"} if video_codec == "libx264" else {"deadline": "realtime", "cpu-used": "8", "row-mt": "1"}
-        self.audio = AudioTrack(settings.audio, self.container, audio_codec) if settings.audio else None
+        self.tracks = [AudioTrack(path, self.container, audio_codec) for path in (settings.audio, settings.second_audio) if path]
         self.frames = 0
         self._end = 0
 
@@ -187,13 +188,13 @@ class VideoSink:
         self._mux(self.stream.encode(picture))
         self.frames += 1
         self._end = index + 1
-        if self.audio is not None:
-            self.audio.feed(float(self._end / self.rate))
+        for track in self.tracks:
+            track.feed(float(self._end / self.rate))
 
     def close(self) -> None:
         self._mux(self.stream.encode(None))
-        if self.audio is not None:
-            self.audio.finish(float(self._end / self.rate))
+        for track in self.tracks:
+            track.finish(float(self._end / self.rate))
         self.container.close()
 
     def _mux(self, packets) -> None:

@@ -218,6 +218,7 @@ LANGUAGE sql STABLE PARALLEL SAFE
 RETURN CASE WHEN spk IS NULL THEN NULL ELSE coalesce(
     (SELECT n.name FROM speaker_names n WHERE n.session = sess AND n.speaker = lt_speaker_id(sess, spk)),
     lt_speaker_id(sess, spk)) END;
+"""
 
 _V3 = """
 CREATE TABLE job_runs (

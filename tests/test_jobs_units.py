@@ -51,8 +51,8 @@ def test_inputs_files_directories_globs_and_stdin(tmp_path):
     ("missing.wav", "no such file: missing.wav"),
     ("nothing-*.wav", "no file matches"),
 ])
-def test_inputs_that_match_nothing_are_named(tmp_path, item, message):
-    os.chdir(tmp_path)
+def test_inputs_that_match_nothing_are_named(tmp_path, monkeypatch, item, message):
+    monkeypatch.chdir(tmp_path)
     with pytest.raises(LtError, match=message):
         expand_paths([item])
 

@@ -28,6 +28,7 @@ class SessionData:
     events: list[dict[str, Any]]
     dead_letters: list[dict[str, Any]] = field(default_factory=list)
     speaker_labels: dict[str, str] = field(default_factory=dict)  # stored id -> shown as (merged, renamed)
+    comparison: dict[str, Any] | None = None  # lt.compare.compare_sessions(this session, another)
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ def render_html(data: SessionData) -> str:
         _parameters(events),
         _suspects(caps),
         _dead_letters(data.dead_letters),
+        *([_comparison(data.comparison)] if data.comparison else []),
     ]
     return _PAGE.format(title=_e(f"lt session {data.session}"), body="\n".join(sections))
 
@@ -307,6 +309,25 @@ def _dead_letters(letters: list[Mapping[str, Any]]) -> str:
     return (
         '<section id="dead-letters"><h2>Dead letters</h2><table><thead><tr><th>line</th><th>error</th><th>raw input</th>'
         f"</tr></thead><tbody>{rows}</tbody></table></section>"
+    )
+
+
+def _comparison(c: Mapping[str, Any]) -> str:
+    from lt.compare import side_by_side
+
+    wer = "–" if c["wer"] is None else f"{c['wer']:.1%}"
+    e = c["errors"]
+    rows = "".join(f"<tr><td>{_e(k)}</td><td>{_e(a)}</td><td>{_e(b)}</td></tr>" for k, a, b in side_by_side(c))
+    diffs = "".join(f"<tr><td>{_e(d['a'] or '–')}</td><td>{_e(d['b'] or '–')}</td></tr>" for d in c["differences"])
+    more = c["differences_total"] - len(c["differences"])
+    return (
+        f'<section id="compare"><h2>Compared with <code>{_e(c["b"]["session"])}</code></h2>'
+        f'<p><b>WER {wer}</b> of that session against this one: {e["substitutions"]} substitutions, '
+        f'{e["deletions"]} deletions, {e["insertions"]} insertions over {e["reference_words"]} words.</p>'
+        f'<table><thead><tr><th></th><th>this session</th><th>{_e(c["b"]["session"])}</th></tr></thead><tbody>{rows}</tbody></table>'
+        + (f'<h3>Where they differ</h3><table><thead><tr><th>this session</th><th>the other</th></tr></thead><tbody>{diffs}</tbody></table>' if diffs else '<p class="muted">The transcripts agree word for word.</p>')
+        + (f'<p class="muted">… and {more} more differences.</p>' if more > 0 else "")
+        + "</section>"
     )
 
 

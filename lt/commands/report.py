@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -15,6 +15,7 @@ log = logging.getLogger("lt.report")
 def report(
     session: Annotated[str, typer.Argument(help="The session id (see lt sessions).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the HTML page.")] = Path("report.html"),
+    compare: Annotated[Optional[str], typer.Option("--compare", metavar="OTHER", help="Add a comparison with another session (WER, latency, flags; see lt compare).")] = None,
     db: Database = None,
     verbose: Verbose = 0,
     quiet: Quiet = False,
@@ -24,8 +25,13 @@ def report(
     Captions in every language on a timeline (a lane per speaker), latency per stage, models and parameters,
     suspect segments with their evidence, dead letters.
 
-    Example: lt report 20261122T170501Z-4f2a9c --out report.html
+    Examples:
+
+      lt report 20261122T170501Z-4f2a9c --out report.html
+
+      lt report 20261122T170501Z-4f2a9c --compare 20261122T170501Z-4f2a9c-tiny.en
     """
+    from lt.compare import compare_sessions
     from lt.db.connect import connect
     from lt.db.queries import dead_letters, session_events, speaker_labels
     from lt.errors import LtError
@@ -38,7 +44,8 @@ def report(
             raise LtError(f"no stored session {session!r}", hint="lt sessions lists the stored sessions")
         letters = dead_letters(conn, session)
         labels = speaker_labels(conn, session)
-    out.write_text(render_html(SessionData(session, events, letters, labels)), encoding="utf-8")
+        comparison = compare_sessions(conn, session, compare) if compare else None
+    out.write_text(render_html(SessionData(session, events, letters, labels, comparison)), encoding="utf-8")
     log.info("wrote %s (%d events, %d dead letters)", out, len(events), len(letters))
     return 0
 

@@ -19,6 +19,11 @@ Tables (PostgreSQL 14 or newer):
   (`lt speakers SESSION rename S1 Ana`); `lt_speaker_label(session, speaker)`
   is what a stored speaker id is shown as: the id it was merged into by the
   tracker, renamed if it was.
+- `job_runs`: what each `lt jobs` job did, by the queue's job id: the
+  session it stores into (and the session a re-run reads), the step it is
+  at, its progress, the model that ran and the ones it fell back from, step
+  timings, attempts and the last error. Events a worker stores carry the job
+  id as `job` in their body (indexed).
 
 `lt_regconfig(lang)` maps a language code or name (`en`, `pt-BR`,
 `portuguese`) to its text search configuration, `simple` when unknown;
@@ -215,9 +220,33 @@ RETURN CASE WHEN spk IS NULL THEN NULL ELSE coalesce(
     lt_speaker_id(sess, spk)) END;
 """
 
+_V3 = """
+CREATE TABLE job_runs (
+    job_id bigint PRIMARY KEY,
+    kind text NOT NULL,
+    input text NOT NULL,
+    session text NOT NULL,
+    source_session text,
+    step text NOT NULL DEFAULT 'queued',
+    percent real NOT NULL DEFAULT 0 CHECK (percent BETWEEN 0 AND 100),
+    model text,
+    fallbacks jsonb NOT NULL DEFAULT '[]',
+    steps jsonb NOT NULL DEFAULT '{}',
+    counts jsonb NOT NULL DEFAULT '{}',
+    attempt integer NOT NULL DEFAULT 0,
+    worker text,
+    error text,
+    started_at timestamptz,
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX job_runs_session ON job_runs (session);
+CREATE INDEX events_by_job ON events ((body->>'job')) WHERE body ? 'job';
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "event log, typed tables, language-aware search", _V1),
     Migration(2, "speakers: speaker_prob, speaker_names, lt_speaker_label()", _V2),
+    Migration(3, "job runs of lt jobs, events by job", _V3),
 )
 LATEST = MIGRATIONS[-1].version
 

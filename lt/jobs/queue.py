@@ -142,6 +142,12 @@ async def requeue_stalled(
     return requeued
 
 
+def dead_here(worker: str | None) -> bool:
+    """Was `worker` a process of this host that no longer runs?"""
+    host, _, pid = (worker or "").rpartition(":")
+    return host == socket.gethostname() and pid.isdigit() and not _alive_here(worker)
+
+
 def _alive_here(worker: str | None) -> bool:
     """Is `worker` (host:pid, as lt.jobs.worker names workers) a live process of this host?"""
     host, _, pid = (worker or "").rpartition(":")

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from lt.db.connect import Target
 from lt.errors import ExitCode
-from lt.jobs.queue import QUEUE, make_app, requeue_stalled
+from lt.jobs.queue import QUEUE, dead_here, make_app, requeue_stalled
 
 log = logging.getLogger("lt.worker")
 
@@ -112,12 +112,18 @@ class _Worker:
                 return
 
     async def _waiting(self) -> int:
-        row = await self.app.connector.execute_query_one_async(
-            "SELECT count(*) AS n FROM procrastinate_jobs WHERE queue_name = ANY(%(queues)s) "
-            "AND (status = 'todo' OR (status = 'doing' AND worker_id = %(worker)s))",
-            queues=list(self.settings.queues), worker=self.worker.worker_id,
+        """Jobs still to run here: queued ones, this worker's, and those of a dead worker of this
+        host, which go back on the queue once its heartbeat is missed."""
+        rows = await self.app.connector.execute_query_all_async(
+            "SELECT j.status, j.worker_id, r.worker FROM procrastinate_jobs j LEFT JOIN job_runs r ON r.job_id = j.id "
+            "WHERE j.queue_name = ANY(%(queues)s) AND j.status IN ('todo', 'doing')",
+            queues=list(self.settings.queues),
         )
-        return row["n"]
+        own = self.worker.worker_id
+        return sum(
+            row["status"] == "todo" or row["worker_id"] == own or dead_here(row["worker"])
+            for row in rows
+        )
 
     def _on_signals(self) -> None:
         loop = asyncio.get_running_loop()

@@ -67,6 +67,8 @@ CLIPS = {
     "human": (ROOT / "tests" / "data" / "human" / "english.wav", ROOT / "tests" / "data" / "human" / "english.txt"),
 }
 
+POLICIES = ("localagreement", "simulstreaming")
+
 
 @dataclass
 class PeerWord:
@@ -217,10 +219,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default="base,tiny.en")
     parser.add_argument("--clips", default="meeting,human", help=f"comma-separated, of: {', '.join(CLIPS)}")
-    parser.add_argument("--policies", default="localagreement,simulstreaming")
+    parser.add_argument("--policies", default=",".join(POLICIES))
     parser.add_argument("--min-chunk", type=float, default=1.0, help="seconds of new audio before the peer decodes")
     parser.add_argument("--json", action="store_true", help="everything, with each word's times (seconds from t0)")
     args = parser.parse_args()
+    for given, known in ((args.clips, CLIPS), (args.policies, POLICIES)):
+        if unknown := set(given.split(",")) - set(known):
+            parser.error(f"unknown {', '.join(sorted(unknown))}; known: {', '.join(known)}")
     before = uptime()
     results = [
         measure(clip, model, policy, args)

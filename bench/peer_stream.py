@@ -59,9 +59,10 @@ import soundfile as sf  # noqa: E402
 
 from machine import describe as machine  # noqa: E402  (bench/ is on the path as a script)
 from stream_metrics import latency, normal, spread, wer  # noqa: E402
+from lt.pcm import BYTES_PER_SECOND, LIVE_BLOCK_SECONDS, SAMPLE_RATE  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-BLOCK = 3200  # 0.1 s of PCM
+BLOCK = int(LIVE_BLOCK_SECONDS * BYTES_PER_SECOND)
 CLIPS = {
     "meeting": (ROOT / "examples" / "meeting.wav", ROOT / "examples" / "meeting.txt"),
     "human": (ROOT / "tests" / "data" / "human" / "english.wav", ROOT / "tests" / "data" / "human" / "english.txt"),
@@ -100,7 +101,7 @@ def load_peer(model: str, policy: str, min_chunk: float, scratch: Path):
     torch.set_num_threads(THREADS)
     path = Path(resolve_model(model).path)
     silence = scratch / "silence.wav"  # its warm-up file, instead of the jfk.wav it would download
-    sf.write(silence, np.zeros(16000, dtype=np.int16), 16000)
+    sf.write(silence, np.zeros(SAMPLE_RATE, dtype=np.int16), SAMPLE_RATE)
     common = dict(
         lan="auto", min_chunk_size=min_chunk, warmup_file=str(silence), pcm_input=True, vac=True,
         diarization=False, log_level="WARNING",
@@ -142,7 +143,7 @@ async def feed_and_watch(engine, pcm: bytes) -> tuple[float, list, object]:
     watcher = asyncio.create_task(watch())
     t0 = time.time()
     for sent in range(0, len(pcm), BLOCK):
-        delay = t0 + sent / 32000 - time.time()
+        delay = t0 + sent / BYTES_PER_SECOND - time.time()
         if delay > 0:
             await asyncio.sleep(delay)
         await processor.process_audio(pcm[sent : sent + BLOCK])
@@ -179,7 +180,7 @@ def words_of(t0: float, seen: list, metrics) -> PeerRun:
 def measure(clip: str, model: str, policy: str, args) -> dict:
     wav, txt = CLIPS[clip]
     audio, rate = sf.read(wav, dtype="int16")
-    assert rate == 16000 and audio.ndim == 1, f"{wav}: want 16 kHz mono"
+    assert rate == SAMPLE_RATE and audio.ndim == 1, f"{wav}: want 16 kHz mono"
     seconds = len(audio) / rate
     row = {"clip": clip, "model": model, "policy": policy, "audio_s": round(seconds, 1)}
     with tempfile.TemporaryDirectory() as scratch:

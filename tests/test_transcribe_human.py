@@ -1,7 +1,7 @@
 """`lt transcribe --mode batch` on real human speech (tests/data/human), the bundled models.
 
 The bounds sit above what was measured on this project's 2-core CPU (WER on
-english.wav: base 0.025, tiny.en 0.057), with room for other CPUs' arithmetic,
+english.wav: base 0.025-0.032, tiny.en 0.057), with room for other CPUs' arithmetic,
 and well below what one lost sentence costs (about 0.1).
 """
 

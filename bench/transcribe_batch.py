@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import time
 from pathlib import Path
@@ -29,13 +28,10 @@ import soundfile as sf  # noqa: E402
 
 from lt.asr.stage import TranscribeSettings, load_engines, transcribe  # noqa: E402
 from machine import describe as machine  # noqa: E402  (bench/ is on the path as a script)
+from stream_metrics import normal  # noqa: E402
 from lt.events import TranscriptEvent  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def normal(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
 
 
 def plain(model, audio: np.ndarray) -> str:

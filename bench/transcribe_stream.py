@@ -47,7 +47,7 @@ from machine import describe as machine  # noqa: E402  (bench/ is on the path wh
 from transcribe_batch import normal  # noqa: E402
 from lt.asr.engine import Decoded, Transcriber  # noqa: E402
 from lt.asr.stage import Engines, TranscribeSettings, TranscribeStats, load_engines, transcribe  # noqa: E402
-from lt.captions import SENTENCE_END  # noqa: E402
+from lt.captions import ends_sentence  # noqa: E402
 from lt.events import TranscriptEvent  # noqa: E402
 from lt.latency import percentile  # noqa: E402
 from lt.pcm import BYTES_PER_SECOND  # noqa: E402
@@ -92,7 +92,7 @@ def word_latencies(events: list[TranscriptEvent], t0: float) -> dict[str, list[f
         for w in e.words:
             out["stable"].append(first_stable[(w.start, w.w)] - (t0 + w.end))
             out["final"].append(e.t["transcribe"] - (t0 + w.end))
-        if e.words and SENTENCE_END.search(e.text):
+        if e.words and ends_sentence(e.text):
             out["sentence"].append(e.t["transcribe"] - (t0 + e.words[-1].end))
     return out
 

@@ -16,7 +16,8 @@ from typing import Any, BinaryIO
 
 from lt.events import UnknownEvent
 from lt.ndjson import EventWriter
-from lt.subtitles import Caption, CaptionRules, SubtitleStats, TimedWord, cues, srt, vtt
+from lt.captions import Caption, TimedWord
+from lt.subtitles import SubtitleRules, SubtitleStats, cues, srt, vtt
 
 
 class Format(str, enum.Enum):
@@ -29,7 +30,7 @@ class Format(str, enum.Enum):
 @dataclass(frozen=True)
 class ExportSettings:
     format: Format = Format.srt
-    rules: CaptionRules = field(default_factory=CaptionRules)
+    rules: SubtitleRules = field(default_factory=SubtitleRules)
 
 
 def caption(row: Mapping[str, Any]) -> Caption:

@@ -32,7 +32,7 @@ class SessionData:
 
 
 @dataclass(frozen=True)
-class Caption:
+class CaptionRow:
     seg: int
     start: float | None
     end: float | None
@@ -55,7 +55,7 @@ def _clock(seconds: float | None) -> str:
     return f"{int(minutes):02d}:{rest:05.2f}"
 
 
-def captions(events: Iterable[Mapping[str, Any]], labels: Mapping[str, str] | None = None) -> list[Caption]:
+def captions(events: Iterable[Mapping[str, Any]], labels: Mapping[str, str] | None = None) -> list[CaptionRow]:
     finals = {e["seg"]: e for e in events if e.get("type") == "transcript" and e.get("final")}
     translated: dict[int, dict[str, str]] = {}
     for event in events:
@@ -70,7 +70,7 @@ def captions(events: Iterable[Mapping[str, Any]], labels: Mapping[str, str] | No
             "low_words": [w["w"] for w in words if (w.get("p") is not None and w["p"] < LOW_WORD_PROBABILITY)],
         }
         speaker = event.get("speaker")
-        out.append(Caption(seg, event.get("start"), event.get("end"), event.get("text", ""), event.get("lang"),
+        out.append(CaptionRow(seg, event.get("start"), event.get("end"), event.get("text", ""), event.get("lang"),
                            tuple(event.get("flags") or ()), evidence, translated.get(seg, {}),
                            (labels or {}).get(speaker, speaker) if speaker else None))
     return sorted(out, key=lambda c: (c.start is None, c.start or 0.0, c.seg))
@@ -93,7 +93,7 @@ def render_html(data: SessionData) -> str:
     return _PAGE.format(title=_e(f"lt session {data.session}"), body="\n".join(sections))
 
 
-def _header(data: SessionData, caps: list[Caption], langs: list[str]) -> str:
+def _header(data: SessionData, caps: list[CaptionRow], langs: list[str]) -> str:
     starts = [e for e in data.events if e.get("type") == "session" and e.get("kind") == "start"]
     first_stamp = min((min(e["t"].values()) for e in data.events if e.get("t")), default=None)
     started = dt.datetime.fromtimestamp(first_stamp, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC") if first_stamp else "–"
@@ -115,7 +115,7 @@ def _header(data: SessionData, caps: list[Caption], langs: list[str]) -> str:
     return f'<h1>Session <code>{_e(data.session)}</code></h1>\n<section id="summary" class="cards">{items}</section>'
 
 
-def _timeline_svg(caps: list[Caption]) -> str:
+def _timeline_svg(caps: list[CaptionRow]) -> str:
     timed = [c for c in caps if c.start is not None and c.end is not None]
     if not timed:
         return '<section id="timeline"><h2>Timeline</h2><p class="muted">No timed captions.</p></section>'
@@ -140,7 +140,7 @@ def _timeline_svg(caps: list[Caption]) -> str:
     )
 
 
-def _speaker_timeline(caps: list[Caption]) -> str:
+def _speaker_timeline(caps: list[CaptionRow]) -> str:
     """One lane per speaker, a block per turn, coloured by speaker; the legend gives talk time."""
     timed = [c for c in caps if c.start is not None and c.end is not None]
     order = list(dict.fromkeys(c.speaker or "?" for c in timed))
@@ -178,7 +178,7 @@ def _speaker_timeline(caps: list[Caption]) -> str:
     )
 
 
-def _caption_table(caps: list[Caption], langs: list[str]) -> str:
+def _caption_table(caps: list[CaptionRow], langs: list[str]) -> str:
     head = "".join(f"<th>{_e(lang)}</th>" for lang in langs)
     speakers = any(c.speaker for c in caps)
     colours = {name: SPEAKER_COLOURS[i % len(SPEAKER_COLOURS)] for i, name in enumerate(dict.fromkeys(c.speaker for c in caps if c.speaker))}
@@ -278,7 +278,7 @@ def _parameters(events: list[Mapping[str, Any]]) -> str:
     )
 
 
-def _suspects(caps: list[Caption]) -> str:
+def _suspects(caps: list[CaptionRow]) -> str:
     flagged = [c for c in caps if c.flags]
     if not flagged:
         return '<section id="suspects"><h2>Suspect segments</h2><p class="muted">None flagged.</p></section>'

@@ -5,8 +5,8 @@
   sentence ends, each timed by its words (or by its share of the characters
   when the caption has no word timings).
 - Two lines are balanced, so the break falls near the middle.
-- A cue stays up long enough to read at `chars_per_second` (17), at least
-  `min_seconds` (1 s) and at most `max_seconds` (7 s), and never overlaps the
+- A cue stays up long enough to read (lt.captions.ReadingTime: 17 characters
+  a second, at least 1 s and at most 7 s, as the overlay), and never overlaps the
   next: it stretches into the silence after it, and when the next caption
   follows too closely for the minimum, the next cue starts a little later.
   Where speech is continuous and faster than the reading speed, the cue keeps
@@ -24,46 +24,20 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-SENTENCE_END = re.compile(r"[.!?…。！？]['\")\]»”]*$")
-CLAUSE_END = re.compile(r"[,;:]$")
-
+from lt.captions import Caption, ReadingTime, TimedWord, ends_clause, ends_sentence
 
 @dataclass(frozen=True)
-class CaptionRules:
+class SubtitleRules:
     line_chars: int = 42
     max_lines: int = 2
-    chars_per_second: float = 17.0
-    min_seconds: float = 1.0
-    max_seconds: float = 7.0
+    reading: ReadingTime = ReadingTime()
 
     @property
     def cue_chars(self) -> int:
         return self.line_chars * self.max_lines
-
-    def reading_seconds(self, chars: int) -> float:
-        return min(max(chars / self.chars_per_second, self.min_seconds), self.max_seconds)
-
-
-@dataclass(frozen=True)
-class TimedWord:
-    w: str
-    start: float | None = None
-    end: float | None = None
-
-
-@dataclass(frozen=True)
-class Caption:
-    """One final caption as stored; `words` only when its word timings match its text."""
-
-    start: float | None
-    end: float | None
-    text: str
-    words: tuple[TimedWord, ...] = ()
-    speaker: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,7 +61,7 @@ class SubtitleStats:
 
 
 def cues(
-    captions: Iterable[Caption], rules: CaptionRules = CaptionRules(), stats: SubtitleStats | None = None,
+    captions: Iterable[Caption], rules: SubtitleRules = SubtitleRules(), stats: SubtitleStats | None = None,
     speaker_prefix: bool = False,
 ) -> list[Cue]:
     """The cues of captions given in timeline order; with `speaker_prefix`, a change of speaker
@@ -101,11 +75,11 @@ def cues(
         previous = caption.speaker
     timed = _timed(raw, rules)
     stats.cues = len(timed)
-    stats.fast = sum(1 for cue in timed if cue.chars > rules.chars_per_second * (cue.end - cue.start) + 0.5)
+    stats.fast = sum(1 for cue in timed if cue.chars > rules.reading.chars_per_second * (cue.end - cue.start) + 0.5)
     return timed
 
 
-def _placed(captions: Iterable[Caption], rules: CaptionRules, stats: SubtitleStats) -> Iterable[Caption]:
+def _placed(captions: Iterable[Caption], rules: SubtitleRules, stats: SubtitleStats) -> Iterable[Caption]:
     """Captions with both times set: missing ones taken from the previous caption and the reading time."""
     previous_end = 0.0
     for caption in captions:
@@ -119,12 +93,12 @@ def _placed(captions: Iterable[Caption], rules: CaptionRules, stats: SubtitleSta
         if start is None:
             start = previous_end if end is None else min(previous_end, end)
         if end is None:
-            end = start + rules.reading_seconds(len(text))
+            end = start + rules.reading.seconds(len(text))
         previous_end = max(previous_end, end)
         yield Caption(start, end, text, caption.words, caption.speaker)
 
 
-def _tokens(caption: Caption, rules: CaptionRules, prefix: str | None) -> list[TimedWord]:
+def _tokens(caption: Caption, rules: SubtitleRules, prefix: str | None) -> list[TimedWord]:
     words = [TimedWord(w.w.strip(), w.start, w.end) for w in caption.words if w.w.strip()]
     timed = words and all(w.start is not None and w.end is not None for w in words)
     if not (timed and " ".join(w.w for w in words) == caption.text):
@@ -141,7 +115,7 @@ def _hard_split(word: TimedWord, width: int) -> list[TimedWord]:
     return [TimedWord(word.w[i:i + width], word.start, word.end) for i in range(0, len(word.w), width)]
 
 
-def _split(caption: Caption, rules: CaptionRules, prefix: str | None = None) -> list[Cue]:
+def _split(caption: Caption, rules: SubtitleRules, prefix: str | None = None) -> list[Cue]:
     tokens = _tokens(caption, rules, prefix)
     groups = _groups(tokens, rules)
     total = len(" ".join(t.w for t in tokens))
@@ -159,22 +133,22 @@ def _split(caption: Caption, rules: CaptionRules, prefix: str | None = None) -> 
     return out
 
 
-def _groups(tokens: list[TimedWord], rules: CaptionRules) -> list[list[TimedWord]]:
+def _groups(tokens: list[TimedWord], rules: SubtitleRules) -> list[list[TimedWord]]:
     """Tokens packed into cues that fit the lines: sentences kept apart, each cut into even pieces."""
     return [group for run in _sentences(tokens, rules) for group in _even(run, rules)]
 
 
-def _sentences(tokens: list[TimedWord], rules: CaptionRules) -> list[list[TimedWord]]:
+def _sentences(tokens: list[TimedWord], rules: SubtitleRules) -> list[list[TimedWord]]:
     """Runs ending at sentence ends; a short sentence ("Yes.") joins the next one."""
     runs: list[list[TimedWord]] = [[]]
     for token in tokens:
         runs[-1].append(token)
-        if SENTENCE_END.search(token.w) and _length(runs[-1]) >= rules.cue_chars // 3:
+        if ends_sentence(token.w) and _length(runs[-1]) >= rules.cue_chars // 3:
             runs.append([])
     return [run for run in runs if run]
 
 
-def _even(run: list[TimedWord], rules: CaptionRules) -> list[list[TimedWord]]:
+def _even(run: list[TimedWord], rules: SubtitleRules) -> list[list[TimedWord]]:
     """As few cues as greedy packing needs, of lengths as even as possible (no one-word orphan cue)."""
     fewest = len(_pack(run, rules.cue_chars, rules))
     for limit in range(max(len(t.w) for t in run), rules.cue_chars + 1):
@@ -184,7 +158,7 @@ def _even(run: list[TimedWord], rules: CaptionRules) -> list[list[TimedWord]]:
     return _pack(run, rules.cue_chars, rules)
 
 
-def _pack(run: list[TimedWord], limit: int, rules: CaptionRules) -> list[list[TimedWord]]:
+def _pack(run: list[TimedWord], limit: int, rules: SubtitleRules) -> list[list[TimedWord]]:
     groups: list[list[TimedWord]] = [[]]
     for token in run:
         grown = [*groups[-1], token]
@@ -210,7 +184,7 @@ def _lines(tokens: Sequence[TimedWord], width: int) -> list[str]:
     return lines
 
 
-def _balanced(tokens: Sequence[TimedWord], rules: CaptionRules) -> list[str]:
+def _balanced(tokens: Sequence[TimedWord], rules: SubtitleRules) -> list[str]:
     """Two lines of similar length (a break after punctuation preferred), else the greedy lines."""
     greedy = _lines(tokens, rules.line_chars)
     if len(greedy) != 2:
@@ -220,23 +194,23 @@ def _balanced(tokens: Sequence[TimedWord], rules: CaptionRules) -> list[str]:
         top, bottom = _length(tokens[:cut]), _length(tokens[cut:])
         if max(top, bottom) > rules.line_chars:
             continue
-        score = abs(top - bottom) - (6 if CLAUSE_END.search(tokens[cut - 1].w) or SENTENCE_END.search(tokens[cut - 1].w) else 0)
+        score = abs(top - bottom) - (6 if ends_clause(tokens[cut - 1].w) or ends_sentence(tokens[cut - 1].w) else 0)
         if score < best_score:
             best_score = score
             best = [" ".join(t.w for t in tokens[:cut]), " ".join(t.w for t in tokens[cut:])]
     return best
 
 
-def _timed(raw: list[Cue], rules: CaptionRules) -> list[Cue]:
+def _timed(raw: list[Cue], rules: SubtitleRules) -> list[Cue]:
     """Display times: readable, bounded, and never overlapping the next cue."""
     out: list[Cue] = []
     previous_end = 0.0
     for i, cue in enumerate(raw):
         start = round(max(cue.start, previous_end), 3)
-        wanted = min(max(cue.end - start, cue.chars / rules.chars_per_second, rules.min_seconds), rules.max_seconds)
+        wanted = min(max(cue.end - start, cue.chars / rules.reading.chars_per_second, rules.reading.min_seconds), rules.reading.max_seconds)
         end = start + wanted
         if i + 1 < len(raw) and end > raw[i + 1].start:
-            end = max(raw[i + 1].start, start + rules.min_seconds)
+            end = max(raw[i + 1].start, start + rules.reading.min_seconds)
         end = round(end, 3)
         out.append(Cue(start, end, cue.lines, cue.speaker))
         previous_end = end

@@ -32,7 +32,13 @@ def test_a_sure_detection_or_two_in_a_row_switch_it():
     assert utterance(tracker, {"en": 0.7, "de": 0.3}) == "en"  # the second in a row
 
 
-def test_evidence_adds_up_within_an_utterance():
+def test_a_language_far_likelier_than_the_sessions_switches_it_at_once():
+    tracker = LanguageTracker()
+    utterance(tracker, {"en": 0.99})
+    assert utterance(tracker, {"es": 0.87, "en": 0.1}) == "es"
+
+
+def test_within_an_utterance_the_latest_detection_made_on_the_most_audio_decides():
     tracker = LanguageTracker()
     assert utterance(tracker, {"la": 0.55, "en": 0.45}, {"en": 0.9, "la": 0.1}, {"en": 0.8, "la": 0.2}) == "en"
 
@@ -50,8 +56,13 @@ def test_a_fixed_language_is_always_pinned():
     assert tracker.pinned == "es" and tracker.settled(0.0)
 
 
-def test_the_session_language_is_settled_only_with_enough_speech():
-    tracker = LanguageTracker(LanguageSettings(first_speech=1.0))
+def test_a_new_language_is_settled_only_with_enough_speech_or_a_sure_detection():
+    tracker = LanguageTracker(LanguageSettings(first_speech=1.0, undecided=3.0))
+    tracker.choose({"en": 0.9})
     assert not tracker.settled(0.4) and tracker.settled(1.0)
     utterance(tracker, {"en": 0.9})
-    assert tracker.settled(0.1)
+    tracker.choose({"en": 0.6})
+    assert tracker.settled(0.1)  # the session's language: at once
+    tracker.end_utterance()
+    tracker.choose({"lv": 0.42, "es": 0.3})
+    assert not tracker.settled(1.5) and tracker.settled(3.0)  # unsure of another: wait

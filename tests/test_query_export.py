@@ -7,12 +7,13 @@ import re
 import pytest
 
 from conftest import lt
-from lt.subtitles import Caption, CaptionRules, SubtitleStats, TimedWord, cues, srt
+from lt.captions import Caption, TimedWord
+from lt.subtitles import SubtitleRules, SubtitleStats, cues, srt
 from query_streams import final, fresh_session, json_lines, recorded, store
 
 pytestmark = pytest.mark.slow
 
-RULES = CaptionRules()
+RULES = SubtitleRules()
 CLOCK = r"(\d\d):(\d\d):(\d\d)[,.](\d\d\d)"
 
 
@@ -42,9 +43,9 @@ def assert_caption_rules(parsed, *, reading_speed: bool = True) -> None:
     for i, (start, end, lines) in enumerate(parsed):
         assert 1 <= len(lines) <= RULES.max_lines
         assert all(0 < len(line) <= RULES.line_chars for line in lines), lines
-        assert RULES.min_seconds - 0.001 <= end - start <= RULES.max_seconds + 0.001
+        assert RULES.reading.min_seconds - 0.001 <= end - start <= RULES.reading.max_seconds + 0.001
         if reading_speed:
-            assert len(" ".join(lines)) <= RULES.chars_per_second * (end - start) + 0.5, (start, end, lines)
+            assert len(" ".join(lines)) <= RULES.reading.chars_per_second * (end - start) + 0.5, (start, end, lines)
         if i + 1 < len(parsed):
             assert end <= parsed[i + 1][0], "cues overlap"
 
@@ -134,12 +135,12 @@ def test_too_fast_speech_keeps_its_pace_and_is_counted():
     result = cues(fast, RULES, stats)
     assert stats.fast == 2  # the last one has time to stretch into
     assert result[-1].start == pytest.approx(2.0)  # no drift behind the audio
-    assert result[-1].end == pytest.approx(2.0 + 41 / RULES.chars_per_second, abs=0.001)
+    assert result[-1].end == pytest.approx(2.0 + 41 / RULES.reading.chars_per_second, abs=0.001)
 
 
 def test_a_short_caption_stays_up_for_the_minimum_and_pushes_the_next():
     result = cues([Caption(0.0, 0.2, "Yes."), Caption(0.3, 2.0, "Then we agree on it.")], RULES)
-    assert result[0].end - result[0].start == pytest.approx(RULES.min_seconds)
+    assert result[0].end - result[0].start == pytest.approx(RULES.reading.min_seconds)
     assert result[1].start == pytest.approx(result[0].end)
 
 

@@ -59,3 +59,14 @@ def test_the_segmenter_holds_words_until_their_final_is_ready():
     (final,) = segmenter.cut(now=2.0)
     assert [w.text.strip() for w in final] == ["the", "budget", "is", "fine."]
     assert [w.text.strip() for w in segmenter.pending] == ["and"]
+
+
+def test_one_vocabulary_of_sentence_and_clause_ends_for_every_stage():
+    from lt.captions import ends_clause, ends_sentence
+
+    for word in ("budget.", "Friday?", "no!", "終わり。", "本当？", "«fin.»", "year.\"", "(end.)", "انتهى؟"):
+        assert ends_sentence(word), word
+    for word in ("Mr.", "Dr.", "e.g.", "budget", "item,"):
+        assert not ends_sentence(word), word
+    for word in ("first,", "そして、", "however;", "«aussi,»"):
+        assert ends_clause(word), word

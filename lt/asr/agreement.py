@@ -19,9 +19,9 @@ words a decode produced after that prefix) commits
 - and, at once, every word that ends before the speech did when the decoder
   has already heard the silence after it: nothing that follows can change it;
 
-except a full stop at the very end of the hypothesis: the decoder writes one
-when its audio stops, and only the next words (or a real pause) tell whether
-the sentence ended there.
+except a full stop at the very end of the hypothesis, close to the end of the
+audio: the decoder writes one when its audio stops, and only the next words
+(or a real pause) tell whether the sentence ended there.
 
 Because the committed words are forced into the next decode, a word can be
 neither dropped nor doubled where one hypothesis meets the next.
@@ -33,7 +33,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from lt.asr.hypothesis import HypWord
-from lt.captions import SENTENCE_END
+from lt.captions import ends_sentence
 
 
 AGREE_GUARD = 0.2  # a word ending this close to the audio's end was cut off: two decodes can guess it alike
@@ -41,6 +41,8 @@ FIRST_GUARD = 1.0  # ... and the first words of an utterance, which Whisper gues
 AGREE_SPAN = 0.4  # agreeing hypotheses must have heard this much audio apart to be two opinions, not one
 FIRST_SPAN = 1.0  # ... and for the first words of an utterance, as far apart as their guard
 HISTORY = 8  # hypotheses kept to find one that far back
+STOP_NEAR_END = 1.0  # a full stop this close to the end of the audio may be the decoder's guess that it ends
+CUT_OFF_SLACK = 0.1  # word ends may run this far into the silence after them
 
 
 @dataclass
@@ -96,15 +98,18 @@ class HypothesisBuffer:
         if heard_until is not None:
             while agreed < len(hypothesis) and hypothesis[agreed].end <= heard_until:
                 agreed += 1
-        if agreed and agreed == len(hypothesis) and SENTENCE_END.search(hypothesis[-1].text.strip()):
+        last = hypothesis[-1] if hypothesis else None
+        if agreed and agreed == len(hypothesis) and ends_sentence(last.text) and last.end >= now - STOP_NEAR_END:
             # A full stop before a short pause is the decoder's guess that nothing follows: the
             # sentence may go on. It waits for the next words, or for the utterance to end.
             agreed -= 1
         return self._commit(hypothesis[:agreed], now)
 
-    def commit_all(self, now: float) -> list[HypWord]:
-        """Commit the tentative words as they stand (the utterance ended, or the buffer is full)."""
-        return self._commit(list(self.tentative), now)
+    def commit_all(self, now: float, before: float | None = None) -> list[HypWord]:
+        """Commit the tentative words as they stand (the utterance ended, or the buffer is full);
+        with `before`, only those that end by then."""
+        words = [w for w in self.tentative if before is None or w.end <= before + CUT_OFF_SLACK]
+        return self._commit(words, now)
 
     def _reference(self, now: float, span: float) -> list[HypWord]:
         """The newest earlier hypothesis that heard at least `span` less audio than this one."""

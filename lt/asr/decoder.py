@@ -11,10 +11,12 @@ a few seconds. This decoder makes exactly one pass:
 2. detect the language on that same encoder output when none is given, and
    let the caller choose among the probabilities (session hysteresis, a
    restricted set of candidates);
-3. generate once, without timestamp tokens, from a prompt of earlier text and
-   a forced *prefix*: the words already committed inside the buffer. Forcing
-   them means a decode can only add words after them, so nothing committed is
-   decoded twice or dropped where the buffer was cut;
+3. generate once from a prompt of earlier text and a forced *prefix*: the
+   words already committed inside the buffer. Forcing them means a decode can
+   only add words after them, so nothing committed is decoded twice or
+   dropped where the buffer was cut. Without forced words Whisper decodes with
+   its timestamp tokens, as it was trained (better punctuation); after them,
+   without, because with them it often stops as if its segment were done;
 4. align the tokens to the audio (Whisper's cross-attention, as faster-whisper
    does for word timestamps) and return the words after the prefix.
 
@@ -31,7 +33,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from lt.asr.engine import Decoded, LanguageChooser, Segment, Word, out_of_memory
-from lt.captions import SENTENCE_END
 from lt.pcm import SAMPLE_RATE
 
 FRAMES_PER_SECOND = 100
@@ -50,7 +51,7 @@ class DecodeOptions:
     beam_size: int = 5
     window: str = "short"  # short: the buffered audio only; full: Whisper's fixed 30 s window
     min_window: float = 10.0
-    timestamps: bool = True  # decode with Whisper's timestamp tokens, as it was trained to
+    timestamps: bool = True  # a decode without forced words uses Whisper's timestamp tokens, as it was trained
 
 
 class WhisperDecoder:
@@ -103,8 +104,7 @@ class WhisperDecoder:
         language = language or "en"
         tokenizer = Tokenizer(self.model.hf_tokenizer, self.multilingual, task=self.options.task, language=language)
         forced = _encode_words(tokenizer, prefix)
-        ends_sentence = bool(prefix) and bool(SENTENCE_END.search(prefix[-1].strip()))
-        result = self._generate(tokenizer, encoder_output, prompt, forced, ends_sentence, len(audio) / SAMPLE_RATE, cheap)
+        result = self._generate(tokenizer, encoder_output, prompt, forced, len(audio) / SAMPLE_RATE, cheap)
         tokens = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
         words = self._align(tokenizer, tokens, encoder_output, content, len(forced))
         avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1) if result.scores else 0.0
@@ -121,16 +121,14 @@ class WhisperDecoder:
         window = np.pad(features[:, :content], ((0, 0), (0, frames - content)))
         return np.ascontiguousarray(window, dtype=np.float32)
 
-    def _generate(self, tokenizer, encoder_output, prompt: str, forced: list[int], ends_sentence: bool, seconds: float, cheap: bool):
+    def _generate(self, tokenizer, encoder_output, prompt: str, forced: list[int], seconds: float, cheap: bool):
         tokens = []
         if prompt:
             tokens = [tokenizer.sot_prev, *tokenizer.encode(" " + prompt.strip())[-PROMPT_TOKENS:]]
         tokens += tokenizer.sot_sequence
-        if not self.options.timestamps or ends_sentence:
-            # Forced to the end of a sentence, Whisper with timestamps mostly stops there.
+        if forced or not self.options.timestamps:
+            # After forced words, Whisper with timestamp tokens often stops (its segment looks done).
             tokens.append(tokenizer.no_timestamps)
-        elif forced:
-            tokens.append(tokenizer.timestamp_begin)
         tokens += forced
         return self.model.model.generate(
             encoder_output,

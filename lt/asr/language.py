@@ -3,13 +3,16 @@
 Whisper detects a language from the audio it is given; on a short segment it
 can be confidently wrong (a second of English taken for Latin). So:
 
-- within an utterance, every detection adds to the evidence, and the language
-  is the one most probable on average over them, not the latest guess;
+- within an utterance, each decode hears all of it so far, so the latest
+  detection, made on the most audio, is the evidence;
 - a different language from the session's current one is taken only when the
-  evidence is sure of it (`switch_prob`), or when the previous utterance
-  favoured it too (`confirm_prob`);
-- before the session has a language, nothing is committed until the
-  utterance has `first_speech` seconds of speech to detect it from;
+  evidence is sure of it (`switch_prob`), or likely (`confirm_prob`) and
+  either favoured by the previous utterance too or far likelier than the
+  session's language (`dominance`): Spanish at 0.87 against English at 0.10
+  switches, Latin at 0.6 against English at 0.3 does not;
+- before the session has a language, or when an utterance's detection leans
+  to another one, nothing is committed until the detection is fairly sure
+  with `first_speech` seconds of speech, or has had `undecided` seconds;
 - `candidates` restricts detection to a set of languages (`--languages
   en,pt`): Whisper's probabilities over that subset alone, renormalised.
 """
@@ -25,8 +28,11 @@ class LanguageSettings:
     fixed: str | None = None  # --language: no detection at all
     candidates: tuple[str, ...] = ()  # --languages: detect among these only
     switch_prob: float = 0.9  # one utterance this sure of another language switches the session
-    confirm_prob: float = 0.5  # two utterances in a row this sure of it switch it too
-    first_speech: float = 1.0  # seconds of speech needed to settle the session's first language
+    confirm_prob: float = 0.5  # two utterances in a row this sure of it switch it too, or one
+    dominance: float = 5.0  # ... that finds it this many times likelier than the session's language
+    first_speech: float = 1.0  # seconds of speech needed to settle a new language
+    undecided: float = 3.0  # ... and after this many, the detection is taken however unsure
+    agree_prob: float = 0.3  # a detection of the session's language this sure settles at once
 
 
 class LanguageTracker:
@@ -35,31 +41,42 @@ class LanguageTracker:
         self.current: str | None = settings.fixed  # the session's language
         self.utterance: str | None = settings.fixed  # pinned once the utterance has committed words
         self.utterance_prob: float | None = 1.0 if settings.fixed else None
-        self._evidence: dict[str, float] = {}  # this utterance's detections, summed
-        self._detections = 0
         self._seen: str | None = None  # what this utterance's evidence favours
+        self._seen_prob = 0.0
         self._previous: str | None = None  # what the last utterance's evidence favoured
 
     @property
     def pinned(self) -> str | None:
         return self.utterance
 
+    @property
+    def leaning(self) -> str | None:
+        """The language this utterance's evidence favours so far (None before any detection)."""
+        return self.utterance or self._seen
+
     def settled(self, speech_seconds: float) -> bool:
-        """May words be committed in the language chosen now?"""
-        return self.utterance is not None or self.current is not None or speech_seconds >= self.settings.first_speech
+        """May words be committed in the language chosen now? At once when the detection agrees with
+        the session's language; else (a new session, or perhaps a new language) once the utterance
+        has `first_speech` seconds of speech and the detection is fairly sure, or `undecided` seconds
+        whatever it says."""
+        if self.utterance is not None:
+            return True
+        if self.current is not None and (self._seen is None or (self._seen == self.current and self._seen_prob >= self.settings.agree_prob)):
+            return True
+        if speech_seconds >= self.settings.undecided:
+            return True
+        return speech_seconds >= self.settings.first_speech and self._seen_prob >= self.settings.confirm_prob
 
     def choose(self, probs: Mapping[str, float]) -> tuple[str, float]:
         """The language to decode in, from Whisper's detected probabilities."""
-        self._detections += 1
-        for lang, p in self._restricted(probs).items():
-            self._evidence[lang] = self._evidence.get(lang, 0.0) + p
-        probs = {lang: total / self._detections for lang, total in self._evidence.items()}
+        probs = self._restricted(probs)
         best, p = max(probs.items(), key=lambda kv: kv[1])
-        self._seen = best
+        self._seen, self._seen_prob = best, p
         if self.current is None or best == self.current:
             return best, p
         s = self.settings
-        if p >= s.switch_prob or (self._previous == best and p >= s.confirm_prob):
+        current = probs.get(self.current, 0.0)
+        if p >= s.switch_prob or (p >= s.confirm_prob and (self._previous == best or p >= s.dominance * current)):
             return best, p
         return self.current, probs.get(self.current, 0.0)
 
@@ -71,8 +88,7 @@ class LanguageTracker:
 
     def end_utterance(self) -> None:
         self._previous = self._seen
-        self._seen = None
-        self._evidence, self._detections = {}, 0
+        self._seen, self._seen_prob = None, 0.0
         if self.settings.fixed is None:
             self.utterance, self.utterance_prob = None, None
 

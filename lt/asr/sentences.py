@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lt.asr.hypothesis import HypWord
-from lt.captions import CLAUSE_END, SENTENCE_END
+from lt.captions import ends_clause, ends_sentence
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,9 @@ def next_final(words: list[HypWord], rules: FinalRules, closed: bool) -> int | N
         gap = words[i + 1].start - word.end if i + 1 < len(words) else None
         if gap is not None and gap >= rules.pause:
             return i + 1
-        if SENTENCE_END.search(text) and _long_enough(words[: i + 1], gap, rules):
+        if ends_sentence(text) and _long_enough(words[: i + 1], gap, rules):
             return i + 1
-        if CLAUSE_END.search(text):
+        if ends_clause(text):
             clause = i + 1
         if chars >= rules.max_chars:
             return clause or i + 1
@@ -51,7 +51,7 @@ def next_final(words: list[HypWord], rules: FinalRules, closed: bool) -> int | N
 
 def early_cut(words: list[HypWord]) -> int:
     """Where to cut words that waited too long for their sentence: the last clause, else all."""
-    ends = [i + 1 for i, w in enumerate(words) if CLAUSE_END.search(w.text.strip()) or SENTENCE_END.search(w.text.strip())]
+    ends = [i + 1 for i, w in enumerate(words) if ends_clause(w.text) or ends_sentence(w.text)]
     return ends[-1] if ends else len(words)
 
 

@@ -38,7 +38,7 @@ from lt.asr.hypothesis import HypWord, Phrase
 from lt.asr.language import LanguageSettings, LanguageTracker
 from lt.asr.sentences import FinalRules, Segmenter
 from lt.asr.vad import Span, VoiceDetector
-from lt.captions import SENTENCE_END
+from lt.captions import ends_sentence
 from lt.pcm import SAMPLE_RATE
 
 SQUEEZED_NEAR_END = 0.1  # seconds: a zero-length word this close to the end of the audio was not heard
@@ -94,6 +94,7 @@ class StreamingPolicy:
         self.segmenter = Segmenter(self.settings.finals)
         self.languages = LanguageTracker(self.settings.languages)
         self.prompt = ""
+        self.prompt_language: str | None = None
         self.released: list[HypWord] = []  # the last words whose audio left the buffer, to spot their echo
         self.in_utterance = False
         self.spans: list[Span] = []  # speech in the buffer now
@@ -129,10 +130,28 @@ class StreamingPolicy:
     def _step(self, final: bool) -> Output:
         now = self.audio_time
         self.decoded_upto = now
-        self.spans = self._detect_speech()
-        self._remember_speech()
+        self._listen()
         if not self.spans:
             return self._silence(now, final)
+        pause = self._inner_pause() if self.in_utterance else None
+        if pause is None:
+            return self._utterance_step(now, final)
+        # The utterance ended in a pause that speech already followed: close it there, then go on
+        # with the new one (which may be in another language) in the same step.
+        ended = self._end_utterance(now, closed=False, upto=pause)
+        self._listen()
+        rest = self._utterance_step(now, final) if self.spans else self._silence(now, final)
+        return Output(ended.finals + rest.finals, rest.partial)
+
+    def _listen(self) -> None:
+        self.spans = self._detect_speech()
+        self._remember_speech()
+
+    def _inner_pause(self) -> float | None:
+        """Where a pause of `pause` seconds or more between two stretches of speech starts."""
+        return next((a.end for a, b in zip(self.spans, self.spans[1:]) if b.start - a.end >= self.settings.pause), None)
+
+    def _utterance_step(self, now: float, final: bool) -> Output:
         if not self.in_utterance:
             self._trim(self.spans[0].start - self.settings.lead_in)
             self.in_utterance = True
@@ -204,7 +223,7 @@ class StreamingPolicy:
     def _decode(self) -> list[HypWord]:
         decoded = self.transcriber.transcribe(
             self.buffer,
-            prompt=self.prompt,
+            prompt=self._prompt_for(self.languages.leaning),
             prefix=self.hypotheses.prefix,
             language=self.languages.pinned,
             choose=self.languages.choose,
@@ -215,6 +234,10 @@ class StreamingPolicy:
         self.stats.max_buffer_seen = max(self.stats.max_buffer_seen, len(self.buffer) / SAMPLE_RATE)
         self.heard_upto = self.audio_time
         return self._in_session_time(decoded)
+
+    def _prompt_for(self, language: str | None) -> str:
+        """Earlier text in another language pulls the decoder back into it: none then."""
+        return self.prompt if language in (None, self.prompt_language) else ""
 
     def _in_session_time(self, decoded: Decoded) -> list[HypWord]:
         offset = self.buffer_start
@@ -242,13 +265,14 @@ class StreamingPolicy:
         self._release(self.hypotheses.clear())
         self._trim(now - self.settings.lead_in)
 
-    def _end_utterance(self, now: float, closed: bool) -> Output:
-        """Commit what is tentative and drop the utterance's audio, up to its last word or the speech end."""
-        committed = self.hypotheses.commit_all(now)
+    def _end_utterance(self, now: float, closed: bool, upto: float | None = None) -> Output:
+        """Commit what is tentative and drop the utterance's audio, up to its last word or the speech
+        end; or only what was said before `upto`, where speech after a pause begins another."""
+        committed = self.hypotheses.commit_all(now, before=upto)
         self.segmenter.add(committed)
         ends = [w.end for w in self.hypotheses.committed] + [s.end for s in self.spans[-1:]]
         self._release(self.hypotheses.clear())
-        self._trim(max(ends, default=now))
+        self._trim(upto if upto is not None else max(ends, default=now))
         self.languages.end_utterance()
         self.in_utterance = False
         self.heard_upto = 0.0
@@ -269,7 +293,7 @@ class StreamingPolicy:
             return
         seconds = len(self.buffer) / SAMPLE_RATE
         pending = self.segmenter.pending
-        if not pending and SENTENCE_END.search(committed[-1].text.strip()):
+        if not pending and ends_sentence(committed[-1].text):
             cut = min([committed[-1].end, *(w.start for w in self.hypotheses.tentative[:1])])
         elif seconds > self.settings.trim_min and (pending[0].start if pending else committed[-1].start) > self.buffer_start:
             cut = pending[0].start if pending else committed[-1].start
@@ -281,8 +305,10 @@ class StreamingPolicy:
         self._trim(cut)
 
     def _release(self, words: list[HypWord]) -> None:
-        """Words whose audio leaves the buffer join the prompt."""
+        """Words whose audio leaves the buffer join the prompt (which starts afresh in a new language)."""
         self.released = (self.released + words)[-ECHO_WORDS:]
+        if words and words[-1].language != self.prompt_language:
+            self.prompt, self.prompt_language = "", words[-1].language
         if words:
             self.prompt = (self.prompt + "".join(w.text for w in words)).strip()[-self.settings.prompt_chars :]
 

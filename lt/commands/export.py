@@ -94,7 +94,7 @@ def _summary(stats, fmt: Format, out: Path | None) -> None:
         if stats.fast:
             log.info(
                 "%d cue(s) read faster than %g characters a second, because the speech was that fast",
-                stats.fast, ExportSettings().rules.chars_per_second,
+                stats.fast, ExportSettings().rules.reading.chars_per_second,
             )
     else:
         log.info("exported %d captions as %s%s", stats.captions, fmt.value, where)

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from lt.background import END, TIMEOUT, Prefetch
-from lt.captions import CLAUSE_END, SENTENCE_END
+from lt.captions import ends_clause, ends_sentence
 from lt.errors import LtError
 from lt.events import AnyEvent, ErrorEvent, TranscriptEvent, TranslationEvent, event_id
 from lt.mt.cache import TranslationCache
@@ -299,7 +299,7 @@ class _PrefixGate:
             return None
         stable, _ = event.split_stable()
         last = event.words[event.stable - 1].w if event.stable else ""
-        if event.stable - done < self.words and not (CLAUSE_END.search(last) or SENTENCE_END.search(last)):
+        if event.stable - done < self.words and not (ends_clause(last) or ends_sentence(last)):
             return None
         _remember(self._done, key, event.stable)
         return stable or None

@@ -20,8 +20,8 @@ except ImportError:  # pragma: no cover - older typer on the real click
 
 from lt import __version__
 from lt.commands import (
-    capture, compare, db, dub, export, jobs, models, overlay, replay, report, schema, search, sessions, speak, speakers,
-    status, store, transcribe, translate, worker,
+    capture, compare, db, dub, export, jobs, models, overlay, replay, report, schema, score, search, sessions, speak,
+    speakers, status, store, transcribe, translate, worker,
 )
 from lt.errors import ExitCode, LtError, Terminated, redact
 from lt.log import stderr_console
@@ -39,7 +39,7 @@ app = typer.Typer(
 
 for command_module in (
     capture, transcribe, translate, speak, dub, store, overlay, replay, export, sessions, status, search, report, compare,
-    speakers, jobs, worker, models, db, schema,
+    score, speakers, jobs, worker, models, db, schema,
 ):
     command_module.register(app)
 

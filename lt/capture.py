@@ -76,7 +76,7 @@ def capture(settings: CaptureSettings, stats: CaptureStats | None = None) -> Ite
         blocks = _open_live(settings, stats)
     else:
         blocks = _file_blocks(settings, _open_file_source(settings))
-    blocks = _trim(blocks, settings.start, settings.duration)
+    blocks = _trim(blocks, settings.start, settings.duration, "stdin" if settings.source == "-" else settings.source)
     if settings.realtime and not is_live(settings):
         blocks = _paced(blocks)
     return _encoded(blocks, stats)
@@ -241,10 +241,12 @@ class Resampler:
         return self(np.zeros(0, dtype=np.float32), last=True)
 
 
-def _trim(blocks: Iterator[np.ndarray], start: float, duration: float | None) -> Iterator[np.ndarray]:
+def _trim(blocks: Iterator[np.ndarray], start: float, duration: float | None, name: str) -> Iterator[np.ndarray]:
     skip = int(round(start * SAMPLE_RATE))
     remaining = None if duration is None else int(round(duration * SAMPLE_RATE))
+    seen = 0
     for block in blocks:
+        seen += len(block)
         if skip:
             cut = min(skip, len(block))
             block, skip = block[cut:], skip - cut
@@ -255,6 +257,12 @@ def _trim(blocks: Iterator[np.ndarray], start: float, duration: float | None) ->
             yield block
         if remaining == 0:
             return
+    if skip:
+        # Silently capturing nothing would look like a broken pipeline further down.
+        raise LtError(
+            f"{name} is {seen / SAMPLE_RATE:.1f} s long: nothing to capture from {start:g} s on",
+            hint=f"start before {seen / SAMPLE_RATE:.1f} s",
+        )
 
 
 def _paced(blocks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:

@@ -207,8 +207,7 @@ class TranscribeRun:
         self.ended = True
         if self.speakers is not None:
             self.stats.speakers = self.speakers.summary()
-        self.stats.audio_seconds = self.audio.seconds
-        self.stats.wall_seconds = time.monotonic() - self.began
+        self.tally()
         return SessionEvent(
             session=self.session,
             id=event_id(self.session, "session", STAGE, "end"),
@@ -219,6 +218,11 @@ class TranscribeRun:
             language=self.settings.language or "auto",
             stats=dataclasses.asdict(self.stats),
         ).stamped(STAGE)
+
+    def tally(self) -> None:
+        """The totals so far: the end event carries them, and a run cut short (a closed pipe) has none."""
+        self.stats.audio_seconds = self.audio.seconds
+        self.stats.wall_seconds = round(time.monotonic() - self.began, 3)
 
     # streaming
 

@@ -73,7 +73,7 @@ def overlay(
     from lt.overlay.backgrounds import open_background
     from lt.overlay.layout import load_font
     from lt.overlay.render import Style
-    from lt.overlay.sinks import SinkSettings, audio_seconds, open_sink
+    from lt.overlay.sinks import SinkSettings, audio_seconds
     from lt.overlay.stage import OverlaySettings, OverlayStats, run_overlay
 
     setup_logging(verbosity(verbose, quiet))
@@ -87,7 +87,7 @@ def overlay(
     with contextlib.ExitStack() as stack:
         background_source = open_background(background, frame_size)
         stack.callback(background_source.close)
-        frame_sink = open_sink(SinkSettings(
+        frame_sink = _open_sink(SinkSettings(
             kind=sink, size=frame_size, fps=fps, out=out, audio=str(audio) if audio else None,
             every=every, camera=camera, backend=backend,
         ))
@@ -104,6 +104,20 @@ def overlay(
         events = read_events(sys.stdin.buffer, stage="overlay", on_bad=on_bad, stats=read_stats)
         run_overlay(events, settings, frame_sink, background_source, trace=tracer, stats=stats)
     return rejected_exit_code(read_stats)
+
+
+def _open_sink(settings):
+    """The sink; the virtual camera is the default, which most machines lack, so say what else there is."""
+    from lt.errors import ExitCode, LtError
+    from lt.overlay.sinks import open_sink
+
+    try:
+        return open_sink(settings)
+    except LtError as exc:
+        if settings.kind is not SinkKind.virtualcam or exc.code is not ExitCode.UNAVAILABLE:
+            raise
+        elsewhere = "or draw the captions elsewhere: --sink video --out captions.mp4, or --sink y4m | ffplay -"
+        raise LtError(exc.message, hint=f"{exc.hint}; {elsewhere}" if exc.hint else elsewhere, code=exc.code) from None
 
 
 def _require_pillow() -> None:

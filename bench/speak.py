@@ -47,7 +47,7 @@ import soundfile as sf  # noqa: E402
 from chain import Chain  # noqa: E402
 from machine import describe  # noqa: E402
 
-from lt.capture import SAMPLE_RATE  # noqa: E402
+from lt.pcm import SAMPLE_RATE  # noqa: E402
 from lt.wer import wer  # noqa: E402
 from lt.tts.choose import choose_engine  # noqa: E402
 from lt.tts.engine import EngineKind  # noqa: E402

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from lt.capture import LIVE_BLOCK_SECONDS, SAMPLE_RATE, CaptureStats, Resampler, to_pcm16
+from lt.pcm import LIVE_BLOCK_SECONDS, SAMPLE_RATE, Resampler, to_s16le
 from lt.db import queries
 from lt.errors import LtError
 
@@ -95,7 +95,6 @@ def replay_audio(conn: psycopg.Connection, session: str, settings: ReplaySetting
     pacer = pacer or Pacer(settings.speed)
     written = 0  # samples
     chunks = 0
-    stats = CaptureStats()
     for chunk in queries.audio_chunks(conn, session):
         chunks += 1
         samples = _decode(chunk)
@@ -108,7 +107,7 @@ def replay_audio(conn: psycopg.Connection, session: str, settings: ReplaySetting
         for block in _blocks(samples):
             pacer.wait(written / SAMPLE_RATE)
             written += len(block)
-            yield to_pcm16(block, stats)
+            yield to_s16le(block)
     if not chunks:
         raise LtError(
             f"session {session!r} has no stored audio",

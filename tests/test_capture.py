@@ -8,7 +8,8 @@ import pytest
 import soundfile as sf
 
 from conftest import lt
-from lt.capture import BYTES_PER_SECOND, SAMPLE_RATE, CaptureSettings, CaptureStats, capture
+from lt.capture import CaptureSettings, CaptureStats, capture
+from lt.pcm import BYTES_PER_SECOND, SAMPLE_RATE
 
 
 def tone(path, rate=44100, seconds=2.0, freq=440.0, channels=2, **kwargs):

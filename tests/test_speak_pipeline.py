@@ -15,7 +15,7 @@ import pytest
 
 from chain import Chain
 from conftest import lt
-from lt.capture import SAMPLE_RATE
+from lt.pcm import SAMPLE_RATE
 from lt.wer import wer
 from test_speak_cli import onsets, pcm
 from test_speak_engines import needs_espeak

@@ -77,7 +77,7 @@ def _write_events(conn, session: str, settings) -> None:
 
 
 def _write_audio(conn, session: str, settings) -> None:
-    from lt.capture import BYTES_PER_SECOND
+    from lt.pcm import BYTES_PER_SECOND
     from lt.replay import replay_audio
 
     out = sys.stdout.buffer

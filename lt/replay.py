@@ -24,6 +24,7 @@ import numpy as np
 from lt.pcm import LIVE_BLOCK_SECONDS, SAMPLE_RATE, Resampler, to_s16le
 from lt.db import queries
 from lt.errors import LtError
+from lt.events import FRAME, STORE
 
 if TYPE_CHECKING:
     import psycopg
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("lt.replay")
 
 # Stamps added at or after the store: not part of the stream the store received.
-_AFTER_STORE = ("store", "frame")
+_AFTER_STORE = (STORE, FRAME)
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lt.events import FRAME, STORE, TRANSCRIBE, TRANSLATE
 from lt.latency import STAGES, TOTAL, caption_paths, hops, summarize
 
 HOP_COLOURS = {
-    "transcribe": "#2563eb", "translate": "#16a34a", "store": "#9333ea", "frame": "#ea580c", TOTAL: "#111827",
+    TRANSCRIBE: "#2563eb", TRANSLATE: "#16a34a", STORE: "#9333ea", FRAME: "#ea580c", TOTAL: "#111827",
 }
 LOW_WORD_PROBABILITY = 0.5
 SPEAKER_COLOURS = ("#2563eb", "#16a34a", "#ea580c", "#9333ea", "#0891b2", "#ca8a04", "#db2777", "#4b5563")

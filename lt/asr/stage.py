@@ -30,11 +30,11 @@ from lt.asr.sentences import FinalRules
 from lt.asr.streaming import Output, StreamingPolicy, StreamSettings
 from lt.asr.vad import SileroVad, VoiceDetector
 from lt.errors import ExitCode, LtError, Terminated
-from lt.events import Event, ErrorEvent, SessionEvent, TranscriptEvent, Word, event_id, new_session_id
+from lt.events import CAPTURE, TRANSCRIBE, Event, ErrorEvent, SessionEvent, TranscriptEvent, Word, event_id, new_session_id
 from lt.pcm import SAMPLE_RATE, to_float
 from lt.speakers.settings import SpeakerSettings
 
-STAGE = "transcribe"
+STAGE = TRANSCRIBE
 
 log = logging.getLogger("lt.transcribe")
 
@@ -400,7 +400,7 @@ class TranscribeRun:
             confidence=round(confidence, 3),
             no_speech_prob=round(no_speech, 3),
             flags=guards.flags(evidence),
-            t={"capture": self.audio.arrival(phrase.end), STAGE: time.time()},
+            t={CAPTURE: self.audio.arrival(phrase.end), STAGE: time.time()},
         )
 
 

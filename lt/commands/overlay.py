@@ -149,13 +149,14 @@ def _tracer(stack: contextlib.ExitStack, path: Path | None):
     if path is None:
         return None
     from lt.errors import LtError
+    from lt.events import FRAME
     from lt.ndjson import EventWriter
 
     try:
         writer = EventWriter(stack.enter_context(open(path, "wb")))
     except OSError as exc:
         raise LtError(f"cannot write trace {path}: {exc.strerror}", hint="choose another --trace path") from None
-    return lambda event, wall: writer.write(event.stamped("frame", wall))
+    return lambda event, wall: writer.write(event.stamped(FRAME, wall))
 
 
 def register(app: typer.Typer) -> None:

@@ -298,7 +298,7 @@ def _startup_error(*args: str) -> tuple[int, str]:
     (("--to", "es", "--from", "zz"), "unknown language code 'zz' in --from"),
     (("--to", "es", "--model", f"en-es={ROOT / 'examples'}"), "is not a CTranslate2 model"),
     (("--to", "de", "--from", "en"), "no translation model for en->de"),
-    (("--to", "es", "--engine", "ct2", "--models-dir", "/no/such/dir"), "--engine ct2, but there is no CTranslate2 model"),
+    (("--to", "es", "--engine", "ct2", "--models-dir", "/no/such/dir"), "the CTranslate2 engine was asked for, but there is no CTranslate2 model"),
 ])
 def test_cli_startup_errors_come_before_any_input_is_read(args, message):
     code, err = _startup_error(*args)

@@ -25,7 +25,7 @@ from lt.commands import (
 )
 from lt.errors import ExitCode, LtError, Terminated, redact
 from lt.log import stderr_console
-from lt.options import HELP_OPTIONS, plain_help
+from lt.commands.options import HELP_OPTIONS, plain_help
 
 app = typer.Typer(
     name="lt",

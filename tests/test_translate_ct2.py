@@ -25,7 +25,7 @@ from lt.mt.ct2 import Ct2Settings, Ct2Translator, inspect_model
 from lt.mt.models import local_models, parse_model_option
 from lt.mt.router import Router, RouterSettings, build_router
 from lt.mt.stage import TranslateSettings, TranslateStats, translate_events
-from lt.mt.tinymodel import build_tiny_model
+from tinymodel import build_tiny_model
 
 ROOT = Path(__file__).resolve().parent.parent
 SENTENCES = [

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from lt.log import setup_logging, stderr_is_live
-from lt.options import Quiet, Verbose, verbosity
+from lt.commands.options import Quiet, Verbose, verbosity
 
 log = logging.getLogger("lt.capture")
 

@@ -12,7 +12,7 @@ import typer
 from lt.captions import ReadingTime
 from lt.log import setup_logging
 from lt.ndjson import OnBad
-from lt.options import OnBadLine, Quiet, Verbose, verbosity
+from lt.commands.options import OnBadLine, Quiet, Verbose, verbosity
 from lt.overlay.clock import ClockKind
 from lt.overlay.layout import SpeakerStyle
 from lt.overlay.sinks import SinkKind

@@ -8,7 +8,7 @@ import typer
 
 from lt.errors import LtError
 from lt.log import setup_logging
-from lt.options import Database, Quiet, Verbose, verbosity
+from lt.commands.options import Database, Quiet, Verbose, verbosity
 
 log = logging.getLogger("lt.replay")
 

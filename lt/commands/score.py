@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from lt.ndjson import OnBad
-from lt.options import Database, Json, OnBadLine
+from lt.commands.options import Database, Json, OnBadLine
 
 
 def score(
@@ -46,7 +46,7 @@ def score(
     captions = _captions(source, lang, db, on_bad, stats)
     result = {"source": source, "reference": str(reference), "lang": lang, **score_text(_read(reference), captions)}
     if json_out:
-        from lt.output import print_json
+        from lt.commands.output import print_json
 
         print_json(result)
     else:
@@ -90,7 +90,7 @@ def _usage(message: str, hint: str) -> None:
 
 
 def _print(r: dict) -> None:
-    from lt.output import print_table, stdout_console
+    from lt.commands.output import print_table, stdout_console
 
     console = stdout_console()
     w, c = r["words"], r["chars"]

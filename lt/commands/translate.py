@@ -9,7 +9,7 @@ import typer
 
 from lt.log import setup_logging
 from lt.mt.engine import Engine
-from lt.options import ComputeDevice, ComputeType, OnBadLine, Quiet, Verbose, verbosity
+from lt.commands.options import ComputeDevice, ComputeType, OnBadLine, Quiet, Verbose, verbosity
 from lt.ndjson import OnBad
 
 log = logging.getLogger("lt.translate")

@@ -32,7 +32,7 @@ def score(
 
       lt score 20261122T170501Z-4f2a9c examples/meeting.txt --max-wer 0.10
 
-      lt capture examples/meeting.wav | lt transcribe | lt score - examples/meeting.txt
+      lt capture talk.wav | lt transcribe | lt score - talk.txt
 
       lt score SESSION reference.pt.txt --lang pt --json | jq .wer
     """

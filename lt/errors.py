@@ -9,6 +9,7 @@ Exit codes (documented in the README):
 | 2    | usage: a bad option or argument |
 | 3    | finished, but some input was rejected (skipped, emitted as `error` events or dead-lettered) |
 | 4    | a service stayed unavailable (database, device); unsaved data was spilled to a file named on stderr |
+| 5    | a check failed: `lt score` found an error rate above `--max-wer` / `--max-cer` |
 | 130  | interrupted (Ctrl-C / SIGINT) |
 | 141  | the reader of stdout went away (broken pipe, e.g. `| head`) |
 | 143  | terminated (SIGTERM) |
@@ -26,6 +27,7 @@ class ExitCode(enum.IntEnum):
     USAGE = 2
     REJECTED_INPUT = 3
     UNAVAILABLE = 4
+    CHECK_FAILED = 5
     INTERRUPTED = 130
     BROKEN_PIPE = 141
     TERMINATED = 143

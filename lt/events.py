@@ -24,6 +24,10 @@ from typing import Any, ClassVar, Literal, Union
 
 SCHEMA_VERSION = 1
 
+# The stages that stamp `t`, in pipeline order: the names the latency trace (lt.latency) reads.
+CAPTURE, TRANSCRIBE, TRANSLATE, STORE, FRAME = "capture", "transcribe", "translate", "store", "frame"
+TRACE_STAGES = (CAPTURE, TRANSCRIBE, TRANSLATE, STORE, FRAME)
+
 
 class EventError(ValueError):
     """An event that does not match the protocol; the message names the field."""

@@ -14,7 +14,9 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-STAGES = ("capture", "transcribe", "translate", "store", "frame")
+from lt.events import CAPTURE, TRACE_STAGES
+
+STAGES = TRACE_STAGES
 TOTAL = "total"
 
 
@@ -22,8 +24,8 @@ def hops(t: Mapping[str, float]) -> dict[str, float]:
     """Seconds from the previous stamped stage to each stage; `total` from capture to the last stage."""
     present = [stage for stage in STAGES if isinstance(t.get(stage), (int, float))]
     out = {later: t[later] - earlier_t for later, earlier_t in zip(present[1:], (t[s] for s in present))}
-    if len(present) > 1 and present[0] == "capture":
-        out[TOTAL] = t[present[-1]] - t["capture"]
+    if len(present) > 1 and present[0] == CAPTURE:
+        out[TOTAL] = t[present[-1]] - t[CAPTURE]
     return out
 
 

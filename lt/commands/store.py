@@ -8,7 +8,7 @@ import typer
 
 from lt.log import setup_logging
 from lt.ndjson import OnBad
-from lt.options import Database, OnBadLine, Quiet, Verbose, verbosity
+from lt.commands.options import Database, OnBadLine, Quiet, Verbose, verbosity
 
 log = logging.getLogger("lt.store")
 

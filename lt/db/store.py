@@ -32,7 +32,7 @@ from lt.db.connect import Target
 from lt.db.rows import Item, Rejected, Stored, item_from_line
 from lt.db.writer import BatchResult, BatchWriter, TransactionGate, Unavailable, WriterSettings, shared_gate
 from lt.errors import ExitCode, LtError, Terminated
-from lt.events import AnyEvent, Event, UnknownEvent
+from lt.events import STORE, AnyEvent, Event, UnknownEvent
 from lt.home import lt_home
 from lt.latency import percentile
 from lt.ndjson import Line
@@ -78,10 +78,11 @@ class StoreStats:
     commit_ms: deque = field(default_factory=lambda: deque(maxlen=10_000))
 
     def commit_percentile(self, q: float) -> float | None:
-        return percentile(list(self.commit_ms), q * 100) if self.commit_ms else None
+        """The q-th percentile (0-100, as lt.latency.percentile takes it) of the commit times, in ms."""
+        return percentile(list(self.commit_ms), q) if self.commit_ms else None
 
     def summary(self, gate: TransactionGate) -> str:
-        p50, p99 = self.commit_percentile(0.5), self.commit_percentile(0.99)
+        p50, p99 = self.commit_percentile(50), self.commit_percentile(99)
         latency = f"commit p50 {p50:.1f} ms, p99 {p99:.1f} ms" if p50 is not None else "no commits"
         parts = [
             f"stored {self.stored} events ({self.new} new, {self.stored - self.new} already stored) "
@@ -312,7 +313,7 @@ class Store:
         if now < self.next_report or not log.isEnabledFor(logging.DEBUG):
             return
         self.next_report = now + self.settings.report_every_s
-        p50 = self.stats.commit_percentile(0.5)
+        p50 = self.stats.commit_percentile(50)
         log.debug(
             "queue %d (%d bytes, %d read ahead); stored %d; commit p50 %s; rate waits %d; transaction waits %d",
             len(self.buffer), self.buffered_bytes, self.reader.pending() if self.reader else 0,
@@ -322,9 +323,9 @@ class Store:
 
 def stamped(event: AnyEvent, when: float) -> AnyEvent:
     if isinstance(event, Event):
-        return event.stamped("store", when)
+        return event.stamped(STORE, when)
     stamps = event.data.get("t")
-    return UnknownEvent({**event.data, "t": {**(stamps if isinstance(stamps, dict) else {}), "store": when}})
+    return UnknownEvent({**event.data, "t": {**(stamps if isinstance(stamps, dict) else {}), STORE: when}})
 
 
 def spill(items: list[Item]) -> Path:

@@ -22,7 +22,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lt.capture import BYTES_PER_SECOND
+from lt.pcm import BYTES_PER_SECOND
 from lt.db.connect import Target, open_connection
 from lt.db.store import StoreSettings
 from lt.errors import ExitCode, LtError, redact

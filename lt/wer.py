@@ -3,7 +3,10 @@
 Normalisation: lower case, words are runs of letters, digits and apostrophes
 (quotes around a word are dropped, "don't" stays one word), everything else
 separates words. So "Good morning, everyone." and "good morning everyone"
-are the same text, and a caption per line reads like one paragraph.
+are the same text, and a caption per line reads like one paragraph. English
+numbers up to ninety-nine written as words count as their digits ("two more
+weeks" is "2 more weeks"), as Whisper's own normaliser has it: a decoder that
+writes either has heard the same word.
 
 An error rate counts the substitutions, deletions and insertions that turn
 the reference into the hypothesis, over the reference's length (words for
@@ -24,10 +27,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 _WORD = re.compile(r"[\w']+")
+_UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_NUMBERS = {**{w: i for i, w in enumerate(_UNITS)}, **{w: 20 + 10 * i for i, w in enumerate(_TENS)}}
+_TENS_DIGITS = {str(20 + 10 * i) for i in range(len(_TENS))}
 
 
 def words(text: str) -> list[str]:
-    return [w.strip("'") for w in _WORD.findall(text.lower()) if w.strip("'")]
+    return _digits([w.strip("'") for w in _WORD.findall(text.lower()) if w.strip("'")])
+
+
+def _digits(tokens: list[str]) -> list[str]:
+    out: list[str] = []
+    for token in tokens:
+        value = _NUMBERS.get(token)
+        if value is not None and 0 < value < 10 and out and out[-1] in _TENS_DIGITS:
+            out[-1] = str(int(out[-1]) + value)  # "twenty five", "twenty-five": 25
+        else:
+            out.append(str(value) if value is not None else token)
+    return out
+
 
 
 def normal(text: str) -> str:

@@ -38,3 +38,9 @@ def test_differences_name_each_stretch_that_differs():
     assert errors(words("a b"), words("a b")).counts("words") == {
         "substitutions": 0, "deletions": 0, "insertions": 0, "reference_words": 2,
     }
+
+
+def test_numbers_in_words_count_as_their_digits():
+    assert normal("Two people, twenty-five years, thirty five days") == "2 people 25 years 35 days"
+    assert wer("The design team needs two more weeks.", "The design team needs 2 more weeks.") == 0.0
+    assert words("one of the twenty") == ["1", "of", "the", "20"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -58,19 +59,24 @@ class Prefetch:
                 raise self._error
         return item
 
-    def stop(self) -> list[Any]:
-        """Read no more; the items read and not yet taken, in order. An item the thread is still
-        waiting for from the source is not taken (it stays unread, or is dropped if it comes)."""
+    def stop(self, settle: float = 0.05) -> list[Any]:
+        """Read no more; the items read and not yet taken, in order. An item the source is still
+        producing is waited for up to `settle` seconds (a source blocked on a pipe may never
+        produce one); one that comes later is not taken."""
         self._stopping.set()
         taken: list[Any] = []
+        waited_since = None
         while not self._done:
             try:
                 item = self._queue.get(timeout=0.01)
             except queue.Empty:
                 # Checked in this order: an item put before the thread went back to the source is seen.
                 if (self._waiting_on_source or not self._thread.is_alive()) and self._queue.empty():
-                    break
+                    waited_since = waited_since or time.monotonic()
+                    if not self._thread.is_alive() or time.monotonic() - waited_since >= settle:
+                        break
                 continue
+            waited_since = None
             if item is END:
                 self._done = True
                 if self._error is not None:

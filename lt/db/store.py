@@ -130,12 +130,17 @@ class Store:
         self.stats = stats
         self.gate = gate or shared_gate(settings.max_transactions)
         self.writer = BatchWriter(
-            target, WriterSettings(settings.source, settings.fail_on_bad, timeout=settings.timeout), self.gate
+            target,
+            WriterSettings(
+                settings.source, settings.fail_on_bad, connect_timeout=min(5.0, settings.timeout), timeout=settings.timeout,
+            ),
+            self.gate,
         )
         self.buffer: deque[tuple[float, Item]] = deque()
         self.buffered_bytes = 0
         self.read_ahead_bytes = 0
         self._room = threading.Condition()
+        self._reading_stopped = False
         self.reader: Prefetch | None = None
         self.last_session: str | None = None
         self.outage_since: float | None = None
@@ -182,7 +187,7 @@ class Store:
                 done = self._accept(line)
                 self._taken(line)
         if self.failed is not None:
-            self.reader.stop()
+            self._take_read_ahead()
             raise self.failed
 
     def finish(self) -> None:
@@ -231,6 +236,9 @@ class Store:
         """Stop reading: the lines already read from stdin are part of what must be committed or spilled."""
         if self.reader is None:
             return
+        with self._room:
+            self._reading_stopped = True
+            self._room.notify_all()
         for line in self.reader.stop():
             if self.failed is not None or self._accept(line):
                 return
@@ -241,7 +249,9 @@ class Store:
         source = iter(lines)
         while True:
             with self._room:
-                self._room.wait_for(self._room_left)
+                self._room.wait_for(lambda: self._reading_stopped or self._room_left())
+                if self._reading_stopped:
+                    return
             line = next(source, None)
             if line is None:
                 return

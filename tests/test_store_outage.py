@@ -101,3 +101,39 @@ def test_giving_up_spills_what_was_read_and_the_spill_replays(own_server, tmp_pa
     replay = lt("store", input=spill.read_bytes(), env=env)
     assert replay.code == 0, replay.stderr
     assert _count(url, session_id) == len(lines)
+
+
+UNREACHABLE = "postgresql://lt@127.0.0.1:1/lt"
+
+
+def _trickle(proc: subprocess.Popen, lines: list[bytes], pause: float) -> list[bytes]:
+    """Write lines one at a time until the store stops reading; the lines that went into the pipe."""
+    written = []
+    try:
+        for line in lines:
+            proc.stdin.write(line)
+            proc.stdin.flush()
+            written.append(line)
+            time.sleep(pause)
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass
+    return written
+
+
+@pytest.mark.parametrize("buffer", ["100", "64k", "64M"])
+def test_an_outage_with_trickling_input_ends_in_exit_4_and_spills_what_was_read(tmp_path, session_id, buffer):
+    from history import History, assert_kept
+
+    lines = ndjson(stream(session_id, 1000)).splitlines(keepends=True)
+    log = tmp_path / "store.log"
+    proc = _start_store({"LT_DATABASE_URL": UNREACHABLE, "LT_HOME": str(tmp_path)}, log,
+                        "--retry-for", "1.5", "--buffer", buffer)
+    history = History().add_lines(_trickle(proc, lines, 0.002))
+    assert proc.wait(timeout=60) == 4, log.read_text()
+    message = log.read_text()
+    assert "Fatal Python error" not in message and "the database stayed unavailable for 1.5 s" in message
+    spill = Path(re.search(r"written to (\S+\.ndjson)", message).group(1))
+    # What the store never read (still in the pipe when it gave up) is the tail; before it, nothing is missing.
+    report = assert_kept(history, files=[spill], unread_tail=True)
+    assert report.found == int(re.search(r"(\d+) events not stored were written", message).group(1)) > 0

@@ -5,7 +5,7 @@ dead-letters it again). A file appears whole or not at all: it is written
 under a temporary name, synced, then renamed, so a full disk never leaves a
 truncated last line. Before writing, the free space of a folder is checked;
 what does not fit goes to the next folder: `LT_HOME/spill`, then
-`LT_SPILL_DIR` if set, then `$TMPDIR/lt-spill-UID`. What fits nowhere is
+`LT_SPILL_DIR`, by default `lt-spill-UID` in the temporary directory. What fits nowhere is
 counted, with its input line numbers, in the message: nothing is dropped
 silently.
 """
@@ -59,11 +59,8 @@ class Spilled:
 
 def folders() -> list[Path]:
     """Where spills go, in order of preference."""
-    places = [lt_home() / "spill"]
-    if os.environ.get("LT_SPILL_DIR"):
-        places.append(Path(os.environ["LT_SPILL_DIR"]))
-    places.append(Path(tempfile.gettempdir()) / f"lt-spill-{os.getuid() if hasattr(os, 'getuid') else 'user'}")
-    return list(dict.fromkeys(places))
+    second = os.environ.get("LT_SPILL_DIR") or Path(tempfile.gettempdir()) / f"lt-spill-{os.getuid()}"
+    return list(dict.fromkeys([lt_home() / "spill", Path(second)]))
 
 
 def spill(items: Sequence[Item], places: Sequence[Path] | None = None) -> Spilled:
@@ -90,7 +87,10 @@ def spill(items: Sequence[Item], places: Sequence[Path] | None = None) -> Spille
 def _write(folder: Path, lines: list[bytes]) -> tuple[Path, int]:
     """The lines that fit, as one file written atomically in `folder`; OSError when none fits."""
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    room = _free_bytes(folder) - RESERVE_BYTES
+    stats = os.statvfs(folder)
+    if stats.f_flag & os.ST_RDONLY:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+    room = stats.f_bavail * stats.f_frsize - RESERVE_BYTES
     count, size = 0, 0
     for line in lines:
         if size + len(line) > room:
@@ -113,11 +113,6 @@ def _write(folder: Path, lines: list[bytes]) -> tuple[Path, int]:
         raise
     _sync_folder(folder)
     return path, count
-
-
-def _free_bytes(folder: Path) -> int:
-    stats = os.statvfs(folder)
-    return stats.f_bavail * stats.f_frsize
 
 
 def _sync_folder(folder: Path) -> None:

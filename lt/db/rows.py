@@ -137,17 +137,17 @@ def _copy_number(value: float | int | None) -> bytes:
 
 def _timeline(event: AnyEvent) -> tuple:
     """The columns copied out of the body for timeline queries; None where the event has none."""
-    if isinstance(event, Event):
-        stamps = list(event.t.values())
-        seg, final = getattr(event, "seg", None), getattr(event, "final", None)
-        start, end = getattr(event, "start", None), getattr(event, "end", None)
-    else:  # an unknown type: whatever its fields hold
-        data = event.data
-        t = data.get("t")
-        stamps = [v for v in t.values() if _is_number(v)] if isinstance(t, dict) else []
-        seg, final, start, end = data.get("seg"), data.get("final"), data.get("start"), data.get("end")
+    if isinstance(event, Event):  # validated: finite floats, an int seg, a bool final, or None
+        return (
+            min(event.t.values()) if event.t else None, getattr(event, "start", None), getattr(event, "end", None),
+            getattr(event, "seg", None), getattr(event, "final", None),
+        )
+    data = event.data  # an unknown type: whatever its fields hold
+    t = data.get("t")
+    stamps = [v for v in t.values() if _is_number(v)] if isinstance(t, dict) else []
+    seg, final = data.get("seg"), data.get("final")
     return (
-        min(stamps) if stamps else None, _float(start), _float(end),
+        _float(min(stamps)) if stamps else None, _float(data.get("start")), _float(data.get("end")),
         seg if _is_number(seg) and isinstance(seg, int) else None,
         final if isinstance(final, bool) else None,
     )

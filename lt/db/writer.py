@@ -1,7 +1,7 @@
 """One batch, one transaction: the event log and the typed tables, written idempotently.
 
-The transaction (lt.db.batch_sql) is a COPY of the batch into a staging
-table and one statement that moves it on. A batch the database refuses
+The transaction (lt.db.batch_sql) is sent in pipeline mode: one round trip
+a batch. A batch the database refuses
 because of its content (a data or constraint error) is retried in halves
 until the offending rows are alone; those go to `dead_letters` and every
 other row is committed.
@@ -191,7 +191,6 @@ class BatchWriter:
                 with self._answer_within(conn):
                     migrate(conn)
                     conn.execute(f"SET idle_in_transaction_session_timeout = {IDLE_IN_TRANSACTION_MS}")
-                    conn.execute(batch_sql.STAGE)
             except BaseException:
                 conn.close()
                 raise
@@ -235,8 +234,10 @@ class BatchWriter:
 
         for attempt in range(1, DEADLOCK_RETRIES + 1):
             try:
-                with self.gate.slot(), self._answer_within(conn), conn.transaction():
-                    return self._statements(conn, items)
+                with self.gate.slot(), self._answer_within(conn):
+                    with conn.pipeline(), conn.transaction():
+                        counted = self._statements(conn, items)
+                    return counted.fetchone()[0] if counted is not None else 0
             except psycopg.errors.TransactionRollback as exc:
                 # Another writer holds rows this batch needs and waits for ours: the server chose us
                 # to roll back. Nothing is wrong with the server or the rows; a new try soon succeeds.
@@ -245,15 +246,14 @@ class BatchWriter:
                 time.sleep(random.uniform(0, 0.005 * attempt))
         raise Unavailable(f"rolled back {DEADLOCK_RETRIES} times in a row by deadlocks with other writers")
 
-    def _statements(self, conn: psycopg.Connection, items: list[Item]) -> int:
+    def _statements(self, conn: psycopg.Connection, items: list[Item]) -> psycopg.Cursor | None:
+        """Queue the batch's statements; the cursor that will count the events new to the log."""
         stored = [i for i in items if isinstance(i, Stored)]
         rejected = [i for i in items if isinstance(i, Rejected)]
-        new = 0
+        counted = None
         with conn.cursor() as cur:
             if stored:
-                with cur.copy(batch_sql.STAGE_COPY) as copy:
-                    copy.write(rows.copy_block(stored))
-                new = cur.execute(batch_sql.WRITE_BATCH).fetchone()[0]
+                counted = conn.execute(batch_sql.WRITE_BATCH, (rows.batch_document(stored).decode(),))
                 sessions = sorted(filter(None, map(rows.session_row, stored)), key=lambda row: row[0])
                 if sessions:
                     cur.executemany(batch_sql.UPSERT_SESSION, sessions)
@@ -264,7 +264,7 @@ class BatchWriter:
                 source = self.settings.source
                 letters = sorted((rows.dead_letter_row(r, source) for r in rejected), key=lambda row: row[0])
                 cur.executemany(batch_sql.INSERT_DEAD_LETTER, letters)
-        return new
+        return counted
 
 
 def _first_line(exc: BaseException) -> str:

@@ -8,7 +8,7 @@ Exit codes (documented in the README):
 | 1    | error: the command could not do its job (message and hint on stderr) |
 | 2    | usage: a bad option or argument |
 | 3    | finished, but some input was rejected (skipped, emitted as `error` events or dead-lettered) |
-| 4    | a service stayed unavailable (database, device); unsaved data was spilled to a file named on stderr |
+| 4    | a service stayed unavailable or hung (database, device); unsaved data was spilled to files named on stderr |
 | 130  | interrupted (Ctrl-C / SIGINT) |
 | 141  | the reader of stdout went away (broken pipe, e.g. `| head`) |
 | 143  | terminated (SIGTERM) |

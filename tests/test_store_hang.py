@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from db_fixtures import ndjson, stream
+from db_fixtures import count_events, ndjson, stream, wait_for
 from history import History, assert_kept
 from tcp_proxy import Proxy, upstream_of
 
@@ -25,36 +25,25 @@ def proxy(db_target):
         yield running
 
 
-def _count(conn, session: str) -> int:
-    return conn.execute("SELECT count(*) FROM events WHERE session = %s", (session,)).fetchone()[0]
-
-
-def _wait_for(predicate, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.05)
-
-
-def _store(url: str, log: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "lt", "store", "--db", url, "--batch-size", "50", "--flush-ms", "20", *args],
+def _hung_mid_stream(db_conn, url: str, proxy: Proxy, log: Path, session: str, *args: str):
+    """A store that committed the first 100 events, then the hang, then the rest of the input."""
+    lines = ndjson(stream(session, 100)).splitlines(keepends=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lt", "store", "--db", proxy.url_for(url), "--batch-size", "50", "--flush-ms", "20", *args],
         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log.open("wb"), env=os.environ.copy(),
     )
-
-
-def test_a_hang_that_ends_is_retried_and_loses_nothing(db_conn, db_target, proxy, tmp_path, session_id):
-    lines = ndjson(stream(session_id, 100)).splitlines(keepends=True)
-    history = History().add_lines(lines)
-    log = tmp_path / "store.log"
-    proc = _store(proxy.url_for(db_target.url), log, "--timeout", "1", "--retry-for", "60")
     proc.stdin.write(b"".join(lines[:100]))
     proc.stdin.flush()
-    _wait_for(lambda: _count(db_conn, session_id) == 100)
-
+    wait_for(lambda: count_events(db_conn, session) == 100)
     proxy.pause()
     proc.stdin.write(b"".join(lines[100:]))
     proc.stdin.close()
+    return proc, History().add_lines(lines)
+
+
+def test_a_hang_that_ends_is_retried_and_loses_nothing(db_conn, db_target, proxy, tmp_path, session_id):
+    log = tmp_path / "store.log"
+    proc, history = _hung_mid_stream(db_conn, db_target.url, proxy, log, session_id, "--timeout", "1", "--retry-for", "60")
     time.sleep(2.5)  # more than --timeout: the batch in flight is cut and retried while the hang lasts
     proxy.resume()
     assert proc.wait(timeout=60) == 0, log.read_text()
@@ -63,24 +52,15 @@ def test_a_hang_that_ends_is_retried_and_loses_nothing(db_conn, db_target, proxy
 
 
 def test_a_hang_that_lasts_ends_in_exit_4_with_everything_read_spilled(db_conn, db_target, proxy, run_lt, tmp_path, session_id):
-    lines = ndjson(stream(session_id, 100)).splitlines(keepends=True)
-    history = History().add_lines(lines)
     log = tmp_path / "store.log"
-    proc = _store(proxy.url_for(db_target.url), log, "--timeout", "1", "--retry-for", "2")
-    proc.stdin.write(b"".join(lines[:100]))
-    proc.stdin.flush()
-    _wait_for(lambda: _count(db_conn, session_id) == 100)
-
-    proxy.pause()
     began = time.monotonic()
-    proc.stdin.write(b"".join(lines[100:]))
-    proc.stdin.close()
+    proc, history = _hung_mid_stream(db_conn, db_target.url, proxy, log, session_id, "--timeout", "1", "--retry-for", "2")
     assert proc.wait(timeout=60) == 4, log.read_text()
     assert time.monotonic() - began < 30, "the hang was not bounded by --timeout and --retry-for"
     message = log.read_text()
     assert "Fatal Python error" not in message
     spills = [Path(p) for p in re.findall(r"(\S+\.ndjson)", message.split("Error:")[-1])]
-    assert spills and f"{len(lines) - 100} events not stored were written to" in message
+    assert spills and f"{len(history) - 100} events not stored were written to" in message
     assert_kept(history, db_conn, files=spills)
 
     proxy.resume()

@@ -97,7 +97,8 @@ def interrupted(seconds: float, env: dict, url: str, stop, start, name: str, *ar
         start()
         cycles += 1
     feeder.join()
-    _, stderr = proc.communicate(timeout=120)
+    stderr = proc.stderr.read()  # the feeder closed stdin: communicate() would flush it
+    proc.wait(timeout=120)
     report = check(feeder.history, url_of(env))
     print(f"{name}: {len(feeder.history)} events in {time.monotonic() - began:.0f} s, {cycles} interruptions of 3 s; "
           f"exit {proc.returncode}; {summary_of(stderr.decode())}; {report}")
@@ -112,7 +113,8 @@ def lasting_hang(env: dict, proxy: Proxy, url: str) -> None:
     time.sleep(2)
     proxy.pause()
     paused = time.monotonic()
-    _, stderr = proc.communicate(timeout=120)
+    stderr = proc.stderr.read()
+    proc.wait(timeout=120)
     took = time.monotonic() - paused
     feeder.join()
     proxy.resume()

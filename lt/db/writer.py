@@ -1,10 +1,9 @@
 """One batch, one transaction: the event log and the typed tables, written idempotently.
 
 The transaction (lt.db.batch_sql) is sent in pipeline mode: one round trip
-a batch. A batch the database refuses
-because of its content (a data or constraint error) is retried in halves
-until the offending rows are alone; those go to `dead_letters` and every
-other row is committed.
+a batch. A batch the database refuses because of its content (a data or
+constraint error) is retried in halves until the offending rows are alone;
+those go to `dead_letters` and every other row is committed.
 
 What is not the batch's fault becomes Unavailable (the caller retries with
 backoff): the server cannot be reached, went away, or gave no answer within

@@ -40,6 +40,9 @@ class Line:
     event: AnyEvent | None
     error: str | None
     raw: str
+    # The whole line as read, newline included (empty for a line over the length limit): the store
+    # keeps it as the event's body and spills it as it came, instead of serialising the event again.
+    data: bytes = b""
 
 
 @dataclass
@@ -96,17 +99,17 @@ def _parse(number: int, chunk: bytes) -> Line:
     try:
         text = chunk.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return Line(number, None, f"not UTF-8 text (byte {exc.start})", _keep(chunk))
+        return Line(number, None, f"not UTF-8 text (byte {exc.start})", _keep(chunk), chunk)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        return Line(number, None, f"not valid JSON: {exc.msg} at column {exc.colno}", _keep(chunk))
+        return Line(number, None, f"not valid JSON: {exc.msg} at column {exc.colno}", _keep(chunk), chunk)
     except RecursionError:
-        return Line(number, None, "not valid JSON: nested too deeply", _keep(chunk))
+        return Line(number, None, "not valid JSON: nested too deeply", _keep(chunk), chunk)
     try:
-        return Line(number, from_dict(data), None, _keep(chunk))
+        return Line(number, from_dict(data), None, _keep(chunk), chunk)
     except EventError as exc:
-        return Line(number, None, str(exc), _keep(chunk))
+        return Line(number, None, str(exc), _keep(chunk), chunk)
 
 
 def read_events(

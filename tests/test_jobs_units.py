@@ -94,7 +94,7 @@ def test_a_job_that_gives_up_on_the_database_removes_the_spill_its_retry_makes_a
 
     spill = tmp_path / "store-1.ndjson"
     spill.write_text("{}\n")
-    _remove_spill(StoreStats(spilled=1, spill_path=spill))
+    _remove_spill(StoreStats(spilled=1, spill_files=[spill]))
     assert not spill.exists()
     _remove_spill(StoreStats())  # no spill: nothing to do
 

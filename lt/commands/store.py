@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from typing import Annotated, Optional
 
@@ -12,13 +13,24 @@ from lt.commands.options import Database, OnBadLine, Quiet, Verbose, verbosity
 
 log = logging.getLogger("lt.store")
 
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+
+
+def byte_size(text: str) -> int:
+    """'64M', '512k', '1G', '100000' (bytes); K, M, G are powers of 1024 (KiB, MiB, GiB also read)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?\s*", text, re.I)
+    if not match or float(match.group(1)) * _UNITS[match.group(2).lower()] < 1:
+        raise typer.BadParameter(f"{text!r} is not a size: use bytes, or a number with K, M or G (e.g. 64M)")
+    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+
 
 def store(
     tee: Annotated[bool, typer.Option("--tee", help="Write each event on stdout once it is committed, with t.store = commit time.")] = False,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, envvar="LT_STORE_BATCH_SIZE", help="Commit when this many events wait.")] = 500,
     flush_ms: Annotated[float, typer.Option("--flush-ms", min=0, envvar="LT_STORE_FLUSH_MS", help="Commit when the oldest waiting event is this old.")] = 100.0,
     retry_for: Annotated[float, typer.Option("--retry-for", min=0, envvar="LT_STORE_RETRY_FOR", help="Seconds to keep retrying an unavailable database before spilling to a file.")] = 120.0,
-    buffer: Annotated[int, typer.Option("--buffer", min=1, help="Events held while the database is unavailable; when full, stdin is not read.")] = 10_000,
+    buffer: Annotated[int, typer.Option("--buffer", parser=byte_size, metavar="SIZE", envvar="LT_STORE_BUFFER", help="Memory for events read and not yet stored, in bytes as encoded (UTF-8, as the lines came) plus 2 KiB an event: e.g. 64M, 500k. When it is full (the database slow or away), stdin is not read.")] = "64M",
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, envvar="LT_STORE_TIMEOUT", help="Seconds without an answer from the server before a batch is given up as hung and retried.")] = 10.0,
     max_rate: Annotated[Optional[float], typer.Option("--max-rate", min=0.001, help="At most this many events a second (token bucket).")] = None,
     audio_bytes: Annotated[bool, typer.Option("--audio-bytes", help="Store the bytes of audio events that carry them, not only their metadata.")] = False,
     db: Database = None,
@@ -31,8 +43,9 @@ def store(
     With no --db and no LT_DATABASE_URL an embedded PostgreSQL under LT_HOME
     is started. Re-running the same input stores nothing twice. Bad lines and
     events the database rejects go to the dead_letters table (exit code 3),
-    unless --on-bad fail. If the database stays away longer than --retry-for,
-    what was read but not stored is spilled to a file named on stderr (exit 4).
+    unless --on-bad fail. If the database stays away (or hung) longer than
+    --retry-for, reading stops and what was read but not stored is spilled to
+    files named on stderr, with how many lines each holds (exit 4).
 
     Examples:
 
@@ -49,7 +62,7 @@ def store(
 
     setup_logging(verbosity(verbose, quiet))
     settings = StoreSettings(
-        batch_size=batch_size, flush_ms=flush_ms, retry_for=retry_for, buffer_events=buffer,
+        batch_size=batch_size, flush_ms=flush_ms, retry_for=retry_for, buffer_bytes=buffer, timeout=timeout,
         max_rate=max_rate, audio_bytes=audio_bytes, fail_on_bad=on_bad is OnBad.fail,
     )
     target = resolve(db)
@@ -57,8 +70,11 @@ def store(
     stats = StoreStats()
     runner = Store(target, settings, stats)
     out = EventWriter() if tee else None
+    # A file object of its own over fd 0: the reading thread may still wait in it when the stage
+    # stops (the database gave up, a signal), and Python's shutdown would abort on sys.stdin's lock.
+    stdin = open(sys.stdin.fileno(), "rb", closefd=False)
     try:
-        for batch in runner.run(read_lines(sys.stdin.buffer)):
+        for batch in runner.run(read_lines(stdin)):
             if out is not None:
                 out.write_all(batch.stamped())
     finally:

@@ -56,9 +56,10 @@ def store(
       lt store < ~/.local/share/lt/spill/store-20261122T101500-4242.ndjson
     """
     from lt.db.connect import resolve
+    from lt.db.decoder import read_store_lines
     from lt.db.store import Store, StoreSettings, StoreStats
     from lt.errors import ExitCode
-    from lt.ndjson import EventWriter, read_lines
+    from lt.ndjson import EventWriter
 
     setup_logging(verbosity(verbose, quiet))
     settings = StoreSettings(
@@ -74,7 +75,7 @@ def store(
     # stops (the database gave up, a signal), and Python's shutdown would abort on sys.stdin's lock.
     stdin = open(sys.stdin.fileno(), "rb", closefd=False)
     try:
-        for batch in runner.run(read_lines(stdin)):
+        for batch in runner.run(read_store_lines(stdin)):
             if out is not None:
                 out.write_all(batch.stamped())
     finally:

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
 import math
 from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from lt.events import AnyEvent, AudioEvent, Event, SessionEvent
 from lt.ndjson import RAW_KEEP, Line
@@ -34,10 +37,10 @@ class Stored:
     line: int
     event: AnyEvent
     body: bytes
-    timeline: tuple  # wall_time, audio_start, audio_end, seg, final
+    columns: bytes  # the batch record's other columns, JSON without its braces (see batch_document)
     audio: bytes | None = None
 
-    @property
+    @functools.cached_property  # asked for twice an event, as it is buffered and as it is released
     def size(self) -> int:
         return len(self.body) + len(self.audio or b"") + ITEM_OVERHEAD
 
@@ -94,7 +97,7 @@ def item_from_line(line: Line, *, last_session: str | None, audio_bytes: bool) -
         body = line.data.rstrip(b"\r\n")
     else:
         body = _serialised(event.to_dict())
-    return Stored(line.number, event, body, _timeline(event), audio)
+    return Stored(line.number, event, body, _columns(event), audio)
 
 
 def _serialised(data: dict[str, Any]) -> bytes:
@@ -107,20 +110,22 @@ def rejected_from_stored(item: Stored, error: str) -> Rejected:
     return Rejected(item.line, error, raw, item.event.session, item.event.id, item.spilled())
 
 
-def batch_document(items: list[Stored]) -> str:
+def batch_document(items: list[Stored]) -> bytes:
     """The batch as the JSON array batch_sql.WRITE_BATCH reads, each body spliced in as it came."""
-    return b"[" + b",".join(_event_record(n, item) for n, item in enumerate(items)) + b"]"
+    return b"[" + b",".join(b'{"ord":%d,%s,"body":%s}' % (n, i.columns, i.body) for n, i in enumerate(items)) + b"]"
 
 
-def _event_record(ord_: int, item: Stored) -> bytes:
-    wall_time, audio_start, audio_end, seg, final = item.timeline
-    event = item.event
+def _columns(event: AnyEvent) -> bytes:
+    """The event's columns of its batch record but `ord` and `body`, encoded once as the event is read."""
+    wall_time, audio_start, audio_end, seg, final = _timeline(event)
     fields = {
-        "ord": ord_, "id": event.id, "session": event.session, "type": event.type,
+        "id": event.id, "session": event.session, "type": event.type,
         "wall_time": wall_time, "audio_start": audio_start, "audio_end": audio_end, "seg": seg, "final": final,
     }
-    # ASCII with escapes, as _serialised: an id with a lone surrogate is a row the server refuses.
-    return json.dumps(fields)[:-1].encode() + b',"body":' + item.body + b"}"
+    try:
+        return msgspec.json.encode(fields)[1:-1]
+    except UnicodeEncodeError:  # a lone surrogate (from an unknown type's line): the server refuses that row
+        return json.dumps(fields, separators=(",", ":"))[1:-1].encode()
 
 
 def _timeline(event: AnyEvent) -> tuple:

@@ -139,11 +139,12 @@ class Store:
         )
         self.buffer: deque[tuple[float, Item]] = deque()
         self.buffered_bytes = 0
-        self.read_ahead_bytes = 0
+        self.read_bytes = 0  # counted toward the bound as read ahead, then as taken into the buffer
+        self.taken_bytes = 0
+        self._reader_waiting = False
         self._room = threading.Condition()
         self._reading_stopped = False
         self.reader: Prefetch | None = None
-        self.last_session: str | None = None
         self.outage_since: float | None = None
         self.attempts = 0
         self.next_try = 0.0
@@ -179,14 +180,15 @@ class Store:
                 self.stats.rate_wait_s += pause
                 time.sleep(pause)
                 continue
-            line = self.reader.get(timeout=wait)
-            if line is END:
+            read = self.reader.get(timeout=wait)
+            if read is END:
                 done = True
-            elif line is not TIMEOUT:
+            elif read is not TIMEOUT:
                 if bucket is not None:
                     bucket.take()
-                done = self._accept(line)
-                self._taken(line)
+                item, held = read
+                done = self._accept(item)
+                self._taken(held)
         if self.failed is not None:
             self._take_read_ahead()
             raise self.failed
@@ -213,20 +215,17 @@ class Store:
         finally:
             self.writer.close()
 
-    def _accept(self, line: Line) -> bool:
-        """Buffer one line; True when it ends the input (--on-bad fail)."""
-        item = item_from_line(line, last_session=self.last_session, audio_bytes=self.settings.audio_bytes)
+    def _accept(self, item: Item) -> bool:
+        """Buffer one item; True when it ends the input (--on-bad fail)."""
         self.stats.read += 1
-        if isinstance(item, Rejected) and self.settings.fail_on_bad:
-            self.failed = LtError(
-                f"input line {item.line}: {item.error}",
-                hint="fix the input, or drop --on-bad fail to dead-letter bad lines and go on",
-                code=ExitCode.REJECTED_INPUT,
-            )
-            return True
-        if isinstance(item, Stored):
-            self.last_session = item.event.session
-        else:
+        if isinstance(item, Rejected):
+            if self.settings.fail_on_bad:
+                self.failed = LtError(
+                    f"input line {item.line}: {item.error}",
+                    hint="fix the input, or drop --on-bad fail to dead-letter bad lines and go on",
+                    code=ExitCode.REJECTED_INPUT,
+                )
+                return True
             log.warning("input line %d: %s (to dead letters)", item.line, item.error)
         self.buffer.append((time.monotonic(), item))
         self.buffered_bytes += item.size
@@ -240,36 +239,52 @@ class Store:
         with self._room:
             self._reading_stopped = True
             self._room.notify_all()
-        for line in self.reader.stop():
-            if self.failed is not None or self._accept(line):
+        for item, held in self.reader.stop():
+            if self.failed is not None or self._accept(item):
                 return
-            self._taken(line)
+            self._taken(held)
 
-    def _metered(self, lines: Iterable[Line]) -> Iterator[Line]:
-        """The input, read (on the reader's thread) only while what is held is under the byte bound."""
+    def _metered(self, lines: Iterable[Line]) -> Iterator[tuple[Item, int]]:
+        """The input as items, and what each counts toward the byte bound: read and made into items on
+        the reader's thread (so that runs while a batch commits), only while what is held is under the bound."""
         source = iter(lines)
+        last_session = None
         while True:
-            with self._room:
-                self._room.wait_for(lambda: self._reading_stopped or self._room_left())
-                if self._reading_stopped:
-                    return
+            if self._reading_stopped or not self._room_left():  # the lock only when it may have to wait
+                with self._room:
+                    self._reader_waiting = True
+                    self._room.wait_for(lambda: self._reading_stopped or self._room_left())
+                    self._reader_waiting = False
+                    if self._reading_stopped:
+                        return
             line = next(source, None)
             if line is None:
                 return
-            with self._room:
-                self.read_ahead_bytes += held_size(line)
-            yield line
+            item = item_from_line(line, last_session=last_session, audio_bytes=self.settings.audio_bytes)
+            if isinstance(item, Stored):
+                last_session = item.event.session
+            held = held_size(line)
+            self.read_bytes += held
+            yield item, held
+
+    @property
+    def read_ahead_bytes(self) -> int:
+        """What the lines read and not yet taken into the buffer count toward the bound."""
+        return self.read_bytes - self.taken_bytes
 
     def _room_left(self) -> bool:
-        return self.read_ahead_bytes + self.buffered_bytes < self.settings.buffer_bytes
+        # read_bytes is written only by the reader's thread, taken_bytes and buffered_bytes only by the
+        # stage's: each count has one writer, so neither needs a lock to stay exact.
+        return self.read_bytes - self.taken_bytes + self.buffered_bytes < self.settings.buffer_bytes
 
-    def _taken(self, line: Line) -> None:
-        """`line` moved from the read-ahead to the buffer (or was dropped by the bad-line policy)."""
-        self._released(read_ahead=held_size(line))
+    def _taken(self, held: int) -> None:
+        """An item moved from the read-ahead to the buffer (or was dropped by the bad-line policy)."""
+        self.taken_bytes += held
+        if self._reader_waiting:  # set before the reader checks for room: a wake-up is never missed
+            self._released()
 
-    def _released(self, *, read_ahead: int = 0, buffered: int = 0) -> None:
+    def _released(self, *, buffered: int = 0) -> None:
         with self._room:
-            self.read_ahead_bytes -= read_ahead
             self.buffered_bytes -= buffered
             self._room.notify_all()
 

@@ -4,7 +4,8 @@ A good event keeps its input line as it came (UTF-8 bytes) as the body it is
 stored with and spilled as; only events that change on the way in (audio
 with inline bytes) or that came from a library caller without a line are
 serialised again. A batch travels to the server as one JSON document
-(`batch_document`) with those bodies spliced in, so nothing is encoded twice.
+(`batch_document`) with those bodies spliced in, so nothing is encoded twice;
+the other columns of each event's record are encoded once, as it is read.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The store stage: events in, committed events out, nothing acknowledged ever lost.
 
-Input lines are read (and parsed) on a thread, so parsing goes on while a
-batch commits, into a bounded buffer, and written in batches, one
+Input lines are read, parsed and made into items (rows.item_from_line) on a
+thread, so that work goes on while a batch commits, into a bounded buffer, and written in batches, one
 transaction each, when `batch_size` events are waiting or the oldest has
 waited `flush_ms`. An event is acknowledged (counted, and yielded for
 `--tee`) only after its batch committed.

@@ -55,3 +55,15 @@ def test_every_line_is_read_as_read_lines_reads_it(limit):
 def test_good_lines_are_decided_by_the_compiled_decoder():
     assert all(decoded(line) is not None for line in _good())
     assert decoded((T + ',"unknown":1}').encode()) is None  # kept in `extra` by from_dict instead
+
+
+def test_a_library_callers_numpy_floats_are_encoded_in_the_batch_record():
+    import numpy as np
+
+    from lt.db.rows import batch_document, item_from_line
+    from lt.ndjson import Line
+
+    event = TranscriptEvent(session="s", id="i", seg=0, start=np.float64(1.5), end=np.float64(2.0), text="x",
+                            final=True, t={"transcribe": np.float64(3.0)})
+    (record,) = json.loads(batch_document([item_from_line(Line(1, event, None, ""), last_session=None, audio_bytes=False)]))
+    assert (record["wall_time"], record["audio_start"], record["audio_end"], record["ord"]) == (3.0, 1.5, 2.0, 0)

@@ -125,7 +125,9 @@ def _columns(event: AnyEvent) -> bytes:
     }
     try:
         return msgspec.json.encode(fields)[1:-1]
-    except UnicodeEncodeError:  # a lone surrogate (from an unknown type's line): the server refuses that row
+    except (UnicodeEncodeError, TypeError):
+        # A lone surrogate (from an unknown type's line; the server refuses that row), or a float subclass
+        # such as numpy.float64 from a library caller's event: json writes both (ASCII, with escapes).
         return json.dumps(fields, separators=(",", ":"))[1:-1].encode()
 
 

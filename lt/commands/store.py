@@ -50,7 +50,7 @@ def store(
     setup_logging(verbosity(verbose, quiet))
     settings = StoreSettings(
         batch_size=batch_size, flush_ms=flush_ms, retry_for=retry_for, buffer_events=buffer,
-        max_rate=max_rate, audio_bytes=audio_bytes, fail_on_bad=on_bad is OnBad.fail,
+        max_rate=max_rate, audio_bytes=audio_bytes, on_bad=on_bad,
     )
     target = resolve(db)
     log.debug("storing into %s", target.masked())
@@ -66,7 +66,7 @@ def store(
             runner.finish()
         finally:
             log.info(stats.summary(runner.gate))
-    return ExitCode.REJECTED_INPUT if stats.dead_letters else ExitCode.OK
+    return ExitCode.REJECTED_INPUT if stats.dead_letters or runner.bad_lines.rejected else ExitCode.OK
 
 
 def register(app: typer.Typer) -> None:

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lt.background import END, TIMEOUT, Prefetch
+from lt import shutdown
 from lt.db.connect import Target
 from lt.db.rows import Item, Rejected, Stored, item_from_line
 from lt.db.writer import BatchResult, BatchWriter, TransactionGate, Unavailable, WriterSettings, shared_gate
@@ -35,8 +35,9 @@ from lt.errors import ExitCode, LtError, Terminated
 from lt.events import AnyEvent, Event, UnknownEvent
 from lt.home import lt_home
 from lt.latency import percentile
-from lt.ndjson import Line
+from lt.ndjson import BadLines, Line, OnBad
 from lt.ratelimit import TokenBucket
+from lt.readahead import END, TIMEOUT, ReadAhead
 
 log = logging.getLogger("lt.store")
 
@@ -55,7 +56,7 @@ class StoreSettings:
     max_rate: float | None = None
     max_transactions: int = 4
     audio_bytes: bool = False
-    fail_on_bad: bool = False
+    on_bad: OnBad = OnBad.emit
     source: str = "stdin"
     report_every_s: float = 2.0
 
@@ -117,10 +118,11 @@ class Store:
         self.settings = settings
         self.stats = stats
         self.gate = gate or shared_gate(settings.max_transactions)
-        self.writer = BatchWriter(target, WriterSettings(settings.source, settings.fail_on_bad), self.gate)
+        self.writer = BatchWriter(target, WriterSettings(settings.source, settings.on_bad is OnBad.fail), self.gate)
+        self.bad_lines = BadLines(settings.on_bad, "store", kept_as="to dead letters")
         self.buffer: deque[tuple[float, Item]] = deque()
         self.buffered_bytes = 0
-        self.reader: Prefetch | None = None
+        self.reader: ReadAhead | None = None
         self.last_session: str | None = None
         self.outage_since: float | None = None
         self.attempts = 0
@@ -131,7 +133,7 @@ class Store:
 
     def run(self, lines: Iterable[Line]) -> Iterator[Committed]:
         """The committed batches, in input order."""
-        self.reader = Prefetch(lines, maxsize=READ_AHEAD_LINES)
+        self.reader = ReadAhead(lines, maxsize=READ_AHEAD_LINES)
         try:
             # Connecting and migrating now keeps that time out of the first live event's latency.
             self.writer.open()
@@ -192,17 +194,16 @@ class Store:
         """Buffer one line; True when it ends the input (--on-bad fail)."""
         item = item_from_line(line, last_session=self.last_session, audio_bytes=self.settings.audio_bytes)
         self.stats.read += 1
-        if isinstance(item, Rejected) and self.settings.fail_on_bad:
-            self.failed = LtError(
-                f"input line {item.line}: {item.error}",
-                hint="fix the input, or drop --on-bad fail to dead-letter bad lines and go on",
-                code=ExitCode.REJECTED_INPUT,
-            )
-            return True
         if isinstance(item, Stored):
             self.last_session = item.event.session
         else:
-            log.warning("input line %d: %s (to dead letters)", item.line, item.error)
+            # A line the store cannot keep (an event without an id, say) is a bad line like any other.
+            try:
+                if self.bad_lines.check(Line(item.line, None, item.error, item.raw)) is None:
+                    return False
+            except LtError as exc:
+                self.failed = exc
+                return True
         self.buffer.append((time.monotonic(), item))
         self.buffered_bytes += item.size
         self.stats.max_queue = max(self.stats.max_queue, len(self.buffer))
@@ -273,7 +274,8 @@ class Store:
             self.outage_since = now
             log.warning("database unavailable (%s); retrying for up to %g s", reason, self.settings.retry_for)
         self.stats.retries += 1
-        if now - self.outage_since >= self.settings.retry_for:
+        # After Ctrl-C or SIGTERM, the grace time is all the retrying there is.
+        if now - self.outage_since >= self.settings.retry_for or shutdown.overdue():
             self.stats.unavailable_s += now - self.outage_since
             self._give_up(reason)
         delay = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2**self.attempts)

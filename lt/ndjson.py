@@ -136,8 +136,10 @@ def _parse(number: int, chunk: bytes) -> Line:
         data = json.loads(text, parse_constant=_no_constant)
     except RecursionError:
         return Line(number, None, "not valid JSON: nested too deeply", _keep(chunk))
-    except ValueError as exc:  # JSONDecodeError, and the 4,300-digit limit on integers
-        reason = f"{exc.msg} at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else str(exc)
+    except json.JSONDecodeError as exc:
+        return Line(number, None, f"not valid JSON: {exc.msg} at column {exc.colno}", _keep(chunk))
+    except ValueError as exc:  # Python's limit on the digits of an integer, or NaN/Infinity
+        reason = "an integer of more than 4,300 digits" if "digits" in str(exc) else str(exc)
         return Line(number, None, f"not valid JSON: {reason}", _keep(chunk))
     try:
         _check_text(data, text)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -112,3 +113,45 @@ def test_sigterm_on_a_stage_waiting_for_input_ends_it_after_the_grace_time():
     _, stderr = proc.communicate(timeout=30)
     assert proc.returncode == 143, stderr.decode()
     _quiet(stderr.decode())
+
+
+def test_sigterm_during_a_long_translation_passes_the_transcript_on_and_exits_143():
+    from test_hostile_input import _final, _long_text
+
+    final = _final("long", 0, _long_text(7000))
+    proc = subprocess.Popen([sys.executable, "-m", "lt", "translate", "--to", "pt"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "LT_SHUTDOWN_GRACE": "1", "HF_HUB_OFFLINE": "1"})
+    proc.stdin.write(json.dumps(final).encode() + b"\n")
+    proc.stdin.flush()
+    time.sleep(4)
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 143, stderr.decode()
+    _quiet(stderr.decode())
+    out = [json.loads(line) for line in stdout.splitlines()]
+    assert out[0]["id"] == final["id"]
+    assert [e["type"] for e in out[1:]] in (["translation"], ["error"])
+    if out[1]["type"] == "error":
+        assert "interrupted" in out[1]["message"]
+
+
+def test_sigterm_with_the_database_away_spills_everything_read(tmp_path, session_id):
+    from db_fixtures import ndjson, stream
+
+    events = stream(session_id, 20)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lt", "store", "--retry-for", "600"], stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env={**os.environ, "LT_DATABASE_URL": "postgresql://lt@127.0.0.1:1/lt", "LT_SHUTDOWN_GRACE": "1"},
+    )
+    proc.stdin.write(ndjson(events))
+    proc.stdin.flush()
+    time.sleep(3)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    text = stderr.decode()
+    assert proc.returncode == 4, text
+    _quiet(text)
+    spill = Path(re.search(r"written to (\S+\.ndjson)", text)[1])
+    assert check(History.of(events), files=[spill]).ok

@@ -30,9 +30,11 @@ def store(
 
     With no --db and no LT_DATABASE_URL an embedded PostgreSQL under LT_HOME
     is started. Re-running the same input stores nothing twice. Bad lines and
-    events the database rejects go to the dead_letters table (exit code 3),
-    unless --on-bad fail. If the database stays away longer than --retry-for,
-    what was read but not stored is spilled to a file named on stderr (exit 4).
+    events the database rejects go to the dead_letters table (exit code 3);
+    --on-bad skip drops them, --on-bad fail stops at the first. If the database
+    stays away longer than --retry-for, what was read but not stored is spilled
+    to a file named on stderr (exit 4). Ctrl-C / SIGTERM: what was read is
+    committed first (exit 130 / 143).
 
     Examples:
 

@@ -257,7 +257,7 @@ class _Stage:
         for first in range(0, len(unique), self.settings.batch_size):
             batch = unique[first:first + self.settings.batch_size]
             if shutdown.overdue():  # interrupted, and the grace time is up: pass the rest on untranslated
-                done.update((piece, _Outcome(error="not translated: the stage was interrupted")) for piece in batch)
+                done.update((piece, _Outcome(error="interrupted before it was translated")) for piece in batch)
             else:
                 done.update(self._engine_batch(translator, batch, source, target))
         for text, parts in pieces.items():

@@ -5,7 +5,7 @@ for every segment), the sink is `null`, and each size runs on the live clock
 at the target rate (does it keep 30 fps, and at what CPU cost?) and on the
 events clock as fast as possible (how much headroom is there?).
 
-The baseline is the obvious renderer: every frame, wrap and draw all caption
+The baseline is the obvious renderer: every frame, lay out and draw all caption
 text with Pillow onto a copy of the background. The figures that matter are
 the ratios between the two, measured in the same run on the same machine.
 
@@ -23,10 +23,10 @@ from collections.abc import Iterator
 import numpy as np
 
 from lt.events import AnyEvent, TranscriptEvent, TranslationEvent
-from lt.overlay.captions import Caption
+from lt.overlay.captions import ShownCaption
 from lt.overlay.clock import ClockKind
-from lt.overlay.layout import Geometry, load_font, wrap
-from lt.overlay.render import Compositor, Style, caption_colour, caption_text
+from lt.overlay.layout import TENTATIVE, Geometry, load_font
+from lt.overlay.render import Compositor, Style, caption_colour, caption_lines
 from lt.overlay.sinks import NullSink
 from lt.overlay.stage import OverlaySettings, run_overlay
 
@@ -41,7 +41,7 @@ class NaiveRenderer:
     def __init__(self, geometry: Geometry, style: Style = Style()):
         self.geometry, self.style = geometry, style
 
-    def render(self, background: np.ndarray, captions: tuple[tuple[int, Caption], ...], still: bool) -> np.ndarray:
+    def render(self, background: np.ndarray, captions: tuple[tuple[int, ShownCaption], ...], still: bool) -> np.ndarray:
         from PIL import Image, ImageDraw
 
         g = self.geometry
@@ -50,18 +50,21 @@ class NaiveRenderer:
         draw = ImageDraw.Draw(image)
         y = g.height - g.bottom_margin
         for slot, caption in reversed(captions):
-            lines = wrap(caption_text(caption), font, g.text_width, self.style.max_lines)
+            lines = caption_lines(caption, font, g, self.style)
             y -= g.line_px * len(lines) + 2 * g.outline_px
             for i, line in enumerate(lines):
-                draw.text(
-                    (g.width / 2, y + g.outline_px + (i + 0.5) * g.line_px), line, font=font, anchor="mm",
-                    fill=caption_colour(slot, caption.final), stroke_width=g.outline_px, stroke_fill=(0, 0, 0),
-                )
+                x = (g.width - g.text_width) / 2
+                for run in line:
+                    draw.text(
+                        (x, y + g.outline_px + (i + 0.5) * g.line_px), run.text, font=font, anchor="lm",
+                        fill=caption_colour(slot, run.kind == TENTATIVE, caption.speaker, self.style),
+                        stroke_width=g.outline_px, stroke_fill=(0, 0, 0),
+                    )
+                    x += font.getlength(run.text)
             y -= g.block_gap
         return np.asarray(image)
 
-
-    def prepare(self, captions: tuple[tuple[int, Caption], ...]) -> None:
+    def prepare(self, captions: tuple[tuple[int, ShownCaption], ...]) -> None:
         pass
 
 
@@ -83,7 +86,7 @@ class Moving:
 
 
 def caption_events(count: int, paced: bool) -> Iterator[AnyEvent]:
-    """Every segment: a partial, then its final, then the translation, one change every 1/5 s."""
+    """Every segment: a partial (two stable words, a tentative tail), then its final, then the translation, one change every 1/5 s."""
     step = 1 / CHANGES_PER_SECOND
     for i in range(count):
         seg, phase = divmod(i, 3)
@@ -92,7 +95,7 @@ def caption_events(count: int, paced: bool) -> Iterator[AnyEvent]:
         if phase < 2:
             text = words if phase else " ".join(words.split()[:4])
             event: AnyEvent = TranscriptEvent(session="bench", id=f"t{i}", seg=seg, start=start, end=start + 0.5,
-                                              text=text, lang="en", final=phase == 1)
+                                              text=text, lang="en", final=phase == 1, stable=2 if phase == 0 else 0)
         else:
             event = TranslationEvent(session="bench", id=f"p{i}", seg=seg, source_lang="en", target_lang="pt",
                                      text=f"tradução {seg}: " + words, source_text=words, engine="bench", model=None,

@@ -39,17 +39,15 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import jiwer  # noqa: E402
 import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
 
 from machine import describe as machine  # noqa: E402  (bench/ is on the path when run as a script)
-from transcribe_batch import normal  # noqa: E402
+from stream_metrics import latency, normal, spread, wer  # noqa: E402
 from lt.asr.engine import Decoded, Transcriber  # noqa: E402
 from lt.asr.stage import Engines, TranscribeSettings, TranscribeStats, load_engines, transcribe  # noqa: E402
 from lt.captions import ends_sentence  # noqa: E402
 from lt.events import TranscriptEvent  # noqa: E402
-from lt.latency import percentile  # noqa: E402
 from lt.pcm import BYTES_PER_SECOND  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,31 +78,25 @@ def paced(pcm: bytes, clock: dict) -> Iterator[bytes]:
         yield pcm[sent : sent + BLOCK]
 
 
-def word_latencies(events: list[TranscriptEvent], t0: float) -> dict[str, list[float]]:
-    """Stable and final latency per word of the finals; sentence-end latency per final."""
+def word_latencies(events: list[TranscriptEvent], t0: float) -> dict[str, dict]:
+    """Stable and final latency per word of the finals (bench/stream_metrics.py's definition);
+    sentence-end latency per final."""
     first_stable: dict[tuple, float] = {}
     for e in events:
         for w in e.words[: len(e.words) if e.final else e.stable]:
             first_stable.setdefault((w.start, w.w), e.t["transcribe"])
     finals = [e for e in events if e.final]
-    out: dict[str, list[float]] = {"stable": [], "final": [], "sentence": []}
-    for e in finals:
-        for w in e.words:
-            out["stable"].append(first_stable[(w.start, w.w)] - (t0 + w.end))
-            out["final"].append(e.t["transcribe"] - (t0 + w.end))
-        if e.words and ends_sentence(e.text):
-            out["sentence"].append(e.t["transcribe"] - (t0 + e.words[-1].end))
-    return out
+    words = [(w.end, first_stable[(w.start, w.w)], e.t["transcribe"]) for e in finals for w in e.words]
+    sentences = [e.t["transcribe"] - (t0 + e.words[-1].end) for e in finals if e.words and ends_sentence(e.text)]
+    return {"stable": latency(words, t0, "committed"), "final": latency(words, t0, "final"), "sentence": spread(sentences)}
 
 
-def summary(values: list[float]) -> dict[str, float | None]:
-    if not values:
-        return {"p50": None, "p95": None, "max": None}
-    return {"p50": round(percentile(values, 50), 2), "p95": round(percentile(values, 95), 2), "max": round(max(values), 2)}
+def rounded(summary: dict) -> dict:
+    return {k: (round(v, 2) if isinstance(v, float) else v) for k, v in summary.items()}
 
 
 def measure(name: str, pcm: bytes, reference: str, args) -> dict:
-    loaded = load_engines(TranscribeSettings(model=name, beam_size=args.beam_size, window=args.window))
+    loaded = load_engines(TranscribeSettings(model=name, beam_size=args.beam_size, window=args.window, threads=args.threads))
     timed = TimedTranscriber(loaded.transcriber)
     engines = Engines(timed, loaded.model, loaded.vad, name)
     timed.transcribe(np.zeros(16000, dtype=np.float32), language="en")  # warm up
@@ -117,20 +109,21 @@ def measure(name: str, pcm: bytes, reference: str, args) -> dict:
     )
     events = [e for e in transcribe(paced(pcm, clock), settings, engines, stats) if isinstance(e, TranscriptEvent)]
     finals = [e for e in events if e.final]
-    latency = word_latencies(events, clock["t0"])
+    latencies = word_latencies(events, clock["t0"])
     partial = [e.t["transcribe"] - e.t["capture"] for e in events if not e.final]
     batch = transcribe([pcm], TranscribeSettings(model=name, mode="batch", beam_size=args.beam_size, language=args.language), engines)
     batch_text = " ".join(e.text for e in batch if isinstance(e, TranscriptEvent))
-    stream_wer = jiwer.wer(normal(reference), normal(" ".join(e.text for e in finals)))
-    batch_wer = jiwer.wer(normal(reference), normal(batch_text))
+    stream_wer = wer(reference, " ".join(e.text for e in finals))
+    batch_wer = wer(reference, batch_text)
     sizes = [len(normal(e.text).split()) for e in finals]
     return {
         "model": name,
         "audio_s": round(stats.audio_seconds, 1),
-        "stable": summary(latency["stable"]),
-        "final": summary(latency["final"]),
-        "sentence_end": summary(latency["sentence"]),
-        "partial": summary(partial),
+        "threads": args.threads,
+        "stable": rounded(latencies["stable"]),
+        "final": rounded(latencies["final"]),
+        "sentence_end": rounded(latencies["sentence"]),
+        "partial": rounded(spread(partial)),
         "rtf": round(timed.seconds / stats.audio_seconds, 3),
         "decodes": stats.decodes,
         "cheap_decodes": stats.cheap_decodes,
@@ -151,6 +144,7 @@ def main() -> None:
     parser.add_argument("--reference", type=Path, default=ROOT / "examples" / "meeting.txt")
     parser.add_argument("--language", default=None, help="pin the language (default: detect)")
     parser.add_argument("--beam-size", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2, help="CPU threads for the model (the peer bench uses 2)")
     parser.add_argument("--min-chunk", type=float, default=TranscribeSettings().min_chunk)
     parser.add_argument("--window", choices=["short", "full"], default="short", help="encoder window of stream decodes")
     parser.add_argument("--show", action="store_true", help="print the finals")

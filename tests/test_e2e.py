@@ -23,7 +23,7 @@ FIRST_USE = re.compile(r"^lt\.transcribe: joining the bundled Whisper base model
 SUMMARY = {
     "capture": re.compile(r"^lt\.capture: captured [\d.]+ s of audio, 0\.0 s dropped, 0 samples clipped$"),
     "transcribe": re.compile(r"^lt\.transcribe: transcribed [\d.]+ s of audio \(stream\) .* \d+ flagged$"),
-    "translate": re.compile(r"^lt\.translate: translated \d+ finals .* 0 errors, "),
+    "translate": re.compile(r"^lt\.translate: translated \d+ finals.* 0 errors, "),
     "store": re.compile(r"^lt\.store: stored \d+ events .* 0 dead letters; "),
     "overlay": re.compile(r"^lt\.overlay: \d+ frames "),
 }

@@ -165,17 +165,24 @@ def test_a_stalled_stdin_ends_with_an_error_and_flushes_what_it_had(example_wav)
 
 
 def test_sigterm_flushes_the_pending_text_as_a_final(example_wav):
-    proc = _start("--mode", "stream")
-    proc.stdin.write(pcm_of(example_wav, 8))
-    proc.stdin.flush()
+    """A live source: SIGTERM while "Today ..." is still a partial sends it on as a final."""
+    env = {**os.environ, **OFFLINE}
+    source = subprocess.Popen([sys.executable, "-m", "lt", "capture", str(example_wav), "--realtime"], stdout=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lt", "transcribe", *TINY, "--mode", "stream"],
+        stdin=source.stdout, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )
+    source.stdout.close()
     seen = []
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         seen.append(json.loads(proc.stdout.readline()))
-        if seen[-1]["type"] == "transcript" and "Today" in seen[-1]["text"]:
+        if seen[-1]["type"] == "transcript" and not seen[-1]["final"] and "Today" in seen[-1]["text"]:
             break
     proc.send_signal(signal.SIGTERM)
     rest, _ = proc.communicate(timeout=60)
+    source.kill()
+    source.wait()
     out = seen + events(rest)
     assert proc.returncode == 143
     assert out[-1]["type"] == "session" and out[-1]["kind"] == "end"

@@ -25,6 +25,7 @@ from lt.asr.vad import SileroVad, Span
 from lt.pcm import SAMPLE_RATE
 
 CLIP_SECONDS = 30.0  # Whisper's window: the longest clip one batch item can hold
+DETECT_SECONDS = 3.0  # audio a detection hears at least: on a 1 s greeting, Whisper guesses (Spanish as Japanese)
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,8 @@ def _clips(model, audio: np.ndarray, languages: LanguageSettings) -> list[Clip]:
     tracker = LanguageTracker(languages)
     clips: list[Clip] = []
     for span in SileroVad(min_silence=0.16, max_speech=CLIP_SECONDS).speech(audio):
-        language, prob = tracker.choose(decoder.detect_language(_cut(audio, span)))
+        heard = Span(span.start, max(span.end, span.start + DETECT_SECONDS))
+        language, prob = tracker.choose(decoder.detect_language(_cut(audio, heard)))
         tracker.pin(language, prob)
         tracker.end_utterance()
         last = clips[-1] if clips else None

@@ -110,10 +110,11 @@ class PcmInput:
             yield block
 
     def ready(self) -> list[Block]:
-        """The blocks that have already arrived, without waiting for more."""
-        ready = []
+        """The blocks that have already arrived, without waiting for more. They are held here until
+        handed over, so a signal that cuts the reading short loses none: the next call gives them."""
         while (block := self._next(timeout=0)) is not TIMEOUT and block is not END:
-            ready.append(block)
+            self._held.append(block)
+        ready, self._held = self._held, []
         return ready  # after END, the next read gives END again
 
     def _next(self, timeout: float | None):

@@ -25,7 +25,7 @@ from lt.asr.engine import ModelSettings, Transcriber, load_whisper
 from lt.asr.hypothesis import Phrase
 from lt.asr.keep_audio import AudioKeeper
 from lt.asr.language import LanguageSettings
-from lt.asr.pcm_input import PcmInput
+from lt.asr.pcm_input import Block, PcmInput
 from lt.asr.sentences import FinalRules
 from lt.asr.streaming import Output, StreamingPolicy, StreamSettings
 from lt.asr.vad import SileroVad, VoiceDetector
@@ -54,6 +54,7 @@ class TranscribeSettings:
     partials: bool = True
     device: str = "auto"
     compute_type: str = "auto"
+    threads: int = 0  # CPU threads for the model; 0: CTranslate2's default
     keep_audio: Path | None = None
     stall_timeout: float = 30.0
     max_lag: float = 3.0  # seconds behind real time before decoding gets cheaper
@@ -107,7 +108,7 @@ class Engines:
 
 
 def load_engines(settings: TranscribeSettings) -> Engines:
-    model = load_whisper(ModelSettings(settings.model, settings.device, settings.compute_type))
+    model = load_whisper(ModelSettings(settings.model, settings.device, settings.compute_type, settings.threads))
     if not model.model.is_multilingual and settings.language not in (None, "en"):
         raise LtError(
             f"model {settings.model!r} is English-only and cannot transcribe {settings.language!r}",
@@ -162,6 +163,7 @@ class TranscribeRun:
         self.seg = 0
         self.rev = 0
         self.last_partial: tuple[str, int] | None = None
+        self.waiting = np.zeros(0, dtype=np.float32)  # audio read but shorter than one decode step
         self.ended = False
         self.began = time.monotonic()
 
@@ -234,24 +236,29 @@ class TranscribeRun:
 
             self.speakers = LiveSpeakers(s.speakers)
         step = int(s.min_chunk * SAMPLE_RATE)
-        waiting = np.zeros(0, dtype=np.float32)
         for first in self.audio.blocks():
             # Live, each decode takes all the audio that has arrived, so a slow decode is followed by a
             # longer step rather than a growing queue; a file is cut in exact steps, so runs repeat exactly.
-            blocks = [first, *self.audio.ready()] if self.live else [first]
-            for block in blocks:
-                yield from self._keep(block.samples)
-            waiting = np.concatenate([waiting, *(b.audio for b in blocks)])
-            if self.speakers is not None:
-                for block in blocks:
-                    self.speakers.add(block.audio)
-            while len(waiting) >= step:
-                take = len(waiting) if self._behind() or self.live else step
-                self.policy.insert_audio_chunk(waiting[:take])
-                waiting = waiting[take:]
+            yield from self._take([first, *self.audio.ready()] if self.live else [first])
+            while len(self.waiting) >= step:
+                take = len(self.waiting) if self._behind() or self.live else step
+                self.policy.insert_audio_chunk(self.waiting[:take])
+                self.waiting = self.waiting[take:]
                 yield from self._emit(self.policy.process_iter())
-        self.policy.insert_audio_chunk(waiting)
-        yield from self._emit(self.policy.finish())
+        yield from self._emit(self._finish())
+
+    def _take(self, blocks: list[Block]) -> Iterator[Event]:
+        for block in blocks:
+            yield from self._keep(block.samples)
+            if self.speakers is not None:
+                self.speakers.add(block.audio)
+        self.waiting = np.concatenate([self.waiting, *(b.audio for b in blocks)])
+
+    def _finish(self) -> Output:
+        """The last decode, over every sample read, so no word heard is left out."""
+        self.policy.insert_audio_chunk(self.waiting)
+        self.waiting = self.waiting[:0]
+        return self.policy.finish()
 
     def _behind(self) -> bool:
         if not self.live or self.audio.first_arrival is None:
@@ -287,9 +294,15 @@ class TranscribeRun:
         self.stats.skipped_silence, self.stats.max_buffer = p.skipped_silence, p.max_buffer_seen
 
     def _flush_on_error(self) -> Iterator[Event]:
-        """Whatever text is pending goes out as finals, without another decode."""
+        """Whatever was heard goes out as finals: one last decode takes in the audio read since the
+        previous one; if the decoder itself failed, the pending text goes out without it."""
         if self.policy is not None:
-            for phrase in self.policy.flush().finals:
+            yield from self._take(self.audio.ready())  # read from stdin, not yet handed over
+            try:
+                out = self._finish()
+            except Exception:
+                out = self.policy.flush()
+            for phrase in out.finals:
                 yield self._final(phrase)
         if self.keeper:
             yield from self._audio_events(self.keeper.close())

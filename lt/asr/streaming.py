@@ -32,7 +32,7 @@ import math
 import numpy as np
 
 from lt.asr import guards
-from lt.asr.agreement import HypothesisBuffer
+from lt.asr.agreement import CUT_OFF_SLACK, HypothesisBuffer
 from lt.asr.engine import Decoded, Transcriber, Word
 from lt.asr.hypothesis import HypWord, Phrase
 from lt.asr.language import LanguageSettings, LanguageTracker
@@ -46,6 +46,7 @@ HEARD_END = 0.3  # silence a decode must have seen after the speech to have hear
 KEEP_COMMITTED = 2  # committed words left in the buffer when it is cut, to anchor the next decode
 ECHO_WORDS = 5  # released words a fresh decode may repeat from the audio left at the cut
 ECHO_WITHIN = 1.0  # seconds after the cut within which a repeat of them is an echo
+COVERED = 1.0  # the words before a pause reach this close to it when the decoder has transcribed them all
 LOOP_WORDS = 4  # a run of this many words said twice in one hypothesis is the decoder looping
 
 
@@ -129,7 +130,11 @@ class StreamingPolicy:
 
     def _step(self, final: bool) -> Output:
         now = self.audio_time
-        self.decoded_upto = now
+        out = self._step_at(now, final)
+        self.decoded_upto = now  # only once the step is done: one cut short by a signal is run again by finish()
+        return out
+
+    def _step_at(self, now: float, final: bool) -> Output:
         self._listen()
         if not self.spans:
             return self._silence(now, final)
@@ -148,8 +153,13 @@ class StreamingPolicy:
         self._remember_speech()
 
     def _inner_pause(self) -> float | None:
-        """Where a pause of `pause` seconds or more between two stretches of speech starts."""
-        return next((a.end for a, b in zip(self.spans, self.spans[1:]) if b.start - a.end >= self.settings.pause), None)
+        """Where a pause of `pause` seconds or more between two stretches of speech starts, once the
+        words before it are transcribed (the last decode heard through it, and its words reach it)."""
+        start = next((a.end for a, b in zip(self.spans, self.spans[1:]) if b.start - a.end >= self.settings.pause), None)
+        if start is None or self.heard_upto < start + HEARD_END:
+            return None
+        ends = [w.end for w in [*self.hypotheses.committed, *self.hypotheses.tentative] if w.end <= start + CUT_OFF_SLACK]
+        return start if ends and max(ends) >= start - COVERED else None
 
     def _utterance_step(self, now: float, final: bool) -> Output:
         if not self.in_utterance:

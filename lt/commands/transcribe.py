@@ -69,6 +69,7 @@ def transcribe(
     speakers: Annotated[
         str, typer.Option("--speakers", envvar="LT_SPEAKERS", help="Who spoke: auto, the number of speakers, or off (needs lt[speakers]).")
     ] = "off",
+    threads: Annotated[int, typer.Option("--threads", min=0, help="CPU threads for the model (0 = CTranslate2's default).")] = 0,
     session: Session = None,
     device: ComputeDevice = "auto",
     compute_type: ComputeType = "auto",
@@ -100,7 +101,7 @@ def transcribe(
         model=model, mode=mode.value, language=None if language == "auto" else language,
         languages=_language_list(languages), task=task.value,
         beam_size=beam_size, min_chunk=min_chunk, pause=pause, max_hold=max_hold, window=window.value, partials=partials, device=device,
-        compute_type=compute_type, keep_audio=keep_audio, stall_timeout=stall_timeout, session=session,
+        compute_type=compute_type, threads=threads, keep_audio=keep_audio, stall_timeout=stall_timeout, session=session,
         speakers=SpeakerSettings.parse(speakers),
     )
     stats = TranscribeStats()

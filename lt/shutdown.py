@@ -86,6 +86,13 @@ def exit_code() -> ExitCode | None:
 
 def wait_readable(fd: int) -> bool:
     """Wait until `fd` has data or has ended; False when the input should end now (a signal asked)."""
+    try:
+        return _wait(fd)
+    except (OSError, ValueError):  # no select() for this descriptor (a pipe on Windows): read blocks instead
+        return _received is None
+
+
+def _wait(fd: int) -> bool:
     while _received is None:
         watched = [fd] if _wake is None else [fd, _wake[0]]
         ready, _, _ = select.select(watched, [], [])

@@ -101,34 +101,32 @@ def test_overlay_and_replay_into_a_closed_pipe_exit_141(db_conn, tmp_path, sessi
     _quiet(stderr)
 
 
+def _sigterm_while_open(args: list[str], data: bytes, *, after: float, env: dict | None = None) -> tuple[int, bytes, str]:
+    """lt ARGS reading `data` from a pipe that stays open (a live stage before it), SIGTERM `after` s later."""
+    proc = subprocess.Popen([sys.executable, "-m", "lt", *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env={**os.environ, "LT_SHUTDOWN_GRACE": "1", **(env or {})})
+    proc.stdin.write(data)
+    proc.stdin.flush()
+    time.sleep(after)
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=120)
+    _quiet(stderr.decode())
+    return proc.returncode, stdout, stderr.decode()
+
+
 def test_sigterm_on_a_stage_waiting_for_input_ends_it_after_the_grace_time():
     """The stage before keeps its end of the pipe open: the stage waits out the grace time, then exits 143."""
-    proc = subprocess.Popen([sys.executable, "-m", "lt", "overlay", "--sink", "null", "--size", "64x64"],
-                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env={**os.environ, "LT_SHUTDOWN_GRACE": "0.5"})
-    proc.stdin.write(json.dumps({"type": "note", "session": "s", "id": "x"}).encode() + b"\n")
-    proc.stdin.flush()
-    time.sleep(3)
-    proc.send_signal(signal.SIGTERM)
-    _, stderr = proc.communicate(timeout=30)
-    assert proc.returncode == 143, stderr.decode()
-    _quiet(stderr.decode())
+    line = json.dumps({"type": "note", "session": "s", "id": "x"}).encode() + b"\n"
+    code, _, stderr = _sigterm_while_open(["overlay", "--sink", "null", "--size", "64x64"], line, after=3)
+    assert code == 143, stderr
 
 
 def test_sigterm_during_a_long_translation_passes_the_transcript_on_and_exits_143():
     from test_hostile_input import _final, _long_text
 
     final = _final("long", 0, _long_text(7000))
-    proc = subprocess.Popen([sys.executable, "-m", "lt", "translate", "--to", "pt"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "LT_SHUTDOWN_GRACE": "1", "HF_HUB_OFFLINE": "1"})
-    proc.stdin.write(json.dumps(final).encode() + b"\n")
-    proc.stdin.flush()
-    time.sleep(4)
-    proc.send_signal(signal.SIGTERM)
-    stdout, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 143, stderr.decode()
-    _quiet(stderr.decode())
+    code, stdout, stderr = _sigterm_while_open(["translate", "--to", "pt"], json.dumps(final).encode() + b"\n", after=4)
+    assert code == 143, stderr
     out = [json.loads(line) for line in stdout.splitlines()]
     assert out[0]["id"] == final["id"]
     assert [e["type"] for e in out[1:]] in (["translation"], ["error"])
@@ -136,22 +134,12 @@ def test_sigterm_during_a_long_translation_passes_the_transcript_on_and_exits_14
         assert "interrupted" in out[1]["message"]
 
 
-def test_sigterm_with_the_database_away_spills_everything_read(tmp_path, session_id):
+def test_sigterm_with_the_database_away_spills_everything_read(session_id):
     from db_fixtures import ndjson, stream
 
     events = stream(session_id, 20)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lt", "store", "--retry-for", "600"], stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        env={**os.environ, "LT_DATABASE_URL": "postgresql://lt@127.0.0.1:1/lt", "LT_SHUTDOWN_GRACE": "1"},
-    )
-    proc.stdin.write(ndjson(events))
-    proc.stdin.flush()
-    time.sleep(3)
-    proc.send_signal(signal.SIGTERM)
-    _, stderr = proc.communicate(timeout=60)
-    text = stderr.decode()
-    assert proc.returncode == 4, text
-    _quiet(text)
-    spill = Path(re.search(r"written to (\S+\.ndjson)", text)[1])
+    code, _, stderr = _sigterm_while_open(["store", "--retry-for", "600"], ndjson(events), after=3,
+                                          env={"LT_DATABASE_URL": "postgresql://lt@127.0.0.1:1/lt"})
+    assert code == 4, stderr
+    spill = Path(re.search(r"written to (\S+\.ndjson)", stderr)[1])
     assert check(History.of(events), files=[spill]).ok

@@ -67,7 +67,9 @@ def _quiet(stderr: str) -> None:
         assert marker not in stderr, stderr[-2000:]
 
 
-def test_capture_into_a_closed_pipe_exits_141(example_wav):
+def test_capture_and_transcribe_into_a_closed_pipe_exit_141(example_wav):
+    codes, stderr = _statuses(f"{LT} capture {example_wav} | {LT} transcribe --model tiny.en | head -c 100")
+    assert codes[1:] == [141, 0] and codes[0] in (0, 141), stderr  # capture may have written it all already
     codes, stderr = _statuses(f"{LT} capture {example_wav} | head -c 100")
     assert codes == [141, 0], stderr
     _quiet(stderr)
@@ -143,3 +145,13 @@ def test_sigterm_with_the_database_away_spills_everything_read(session_id):
     assert code == 4, stderr
     spill = Path(re.search(r"written to (\S+\.ndjson)", stderr)[1])
     assert check(History.of(events), files=[spill]).ok
+
+
+def test_sigterm_to_a_live_capture_exits_143(example_wav):
+    proc = subprocess.Popen([sys.executable, "-m", "lt", "capture", str(example_wav), "--realtime"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.read(32000)  # a second of audio: it is running
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 143, stderr.decode()
+    _quiet(stderr.decode())

@@ -1,11 +1,15 @@
 """The one NDJSON reader and the one writer that every stage uses.
 
 The reader keeps line numbers, caps a line's length so a multi-megabyte line
-or binary garbage cannot exhaust memory, and applies the bad-line policy:
+or binary garbage cannot exhaust memory, refuses values that parse but that no
+later stage could write or store (see `_parse`), ends its input when Ctrl-C or
+SIGTERM asks the stage to finish (lt.shutdown), and applies the one bad-line
+policy (`BadLines`):
 
-- `fail`: stop with an error naming the line;
+- `fail`: stop with an error naming the line (exit code 3);
 - `skip`: warn on stderr and go on;
-- `emit`: pass an `error` event downstream in its place and go on.
+- `emit`: keep the line as an error: an `error` event downstream in its place
+  (the store: a dead letter) and go on.
 """
 
 from __future__ import annotations

@@ -15,6 +15,10 @@ partials (tentative tail included) are translated instead, debounced on audio
 time: a segment's partial is retranslated only once its end has moved on by
 `partial_interval` seconds. Neither happens when a newer revision of the
 segment is already waiting.
+
+A long text goes to the engine in sentence pieces of at most PIECE_CHARS,
+batch_size pieces per call, joined back in order, so one long final costs
+seconds and a signal is honoured between two calls.
 """
 
 from __future__ import annotations
@@ -249,7 +253,7 @@ class _Stage:
 
     def _call_engine(self, translator: Translator, texts: list[str], source: str, target: str) -> dict[str, _Outcome]:
         """Each text translated, long ones piece by piece, engine calls of at most batch_size pieces."""
-        outcomes = {text: _Outcome(error=f"{len(text)} characters, longer than the {MOST_CHARS:,} translated")
+        outcomes = {text: _Outcome(error=f"a text of {len(text):,} characters, longer than the {MOST_CHARS:,} translated")
                     for text in texts if len(text) > MOST_CHARS}
         pieces = {text: split_long(text, PIECE_CHARS) for text in texts if text not in outcomes}
         unique = list(dict.fromkeys(piece for parts in pieces.values() for piece in parts))

@@ -31,7 +31,7 @@ from lt.events import AnyEvent, ErrorEvent, EventError, event_id, from_dict
 
 DEFAULT_MAX_LINE = 1 << 20
 RAW_KEEP = 1000  # bytes of a rejected line kept for error events and dead letters
-CHUNK_BYTES = 1 << 16
+CHUNK_BYTES = io.DEFAULT_BUFFER_SIZE  # what a buffered stdin held: no more read ahead of the stage than before
 
 
 class OnBad(str, enum.Enum):

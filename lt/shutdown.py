@@ -55,7 +55,10 @@ def finish_on_signal() -> None:
 
 
 def grace() -> float:
-    return float(os.environ.get("LT_SHUTDOWN_GRACE", DEFAULT_GRACE_S))
+    try:
+        return max(0.0, float(os.environ.get("LT_SHUTDOWN_GRACE", DEFAULT_GRACE_S)))
+    except ValueError:  # read inside the signal handler: a typo must not turn into a crash there
+        return DEFAULT_GRACE_S
 
 
 def _on_signal(signum: int, frame: object) -> None:

@@ -12,6 +12,16 @@ stage it went through (capture = its last word's audio arrived, transcribe,
 translate, store = committed, frame = first frame that showed it). Prints
 p50/p95/max per hop and for the total, each caption counted once along its
 longest path, and the total's p50 as a ratio of the 3 s target (<= 1.0 meets it).
+
+Two figures a viewer feels, from the same trace (every caption event the overlay
+drew, partials included, with its first frame's wall time):
+
+- word end -> stable on screen: per word of the finals, the first frame that
+  showed it stable (in a partial's stable prefix, or in its final) minus the
+  wall time its audio arrived (the event's capture stamp, less the audio after
+  the word);
+- sentence end -> translation on screen: per translation, its first frame minus
+  the arrival of its sentence's last word.
 """
 
 from __future__ import annotations
@@ -30,9 +40,15 @@ from chain import Chain  # noqa: E402
 from machine import describe  # noqa: E402
 
 from lt.events import new_session_id  # noqa: E402
-from lt.latency import TOTAL, summarize  # noqa: E402
+from lt.latency import TOTAL, stable_words, summarize  # noqa: E402
+from stream_metrics import spread  # noqa: E402
 
 TARGET_P50 = 3.0
+
+
+def translation_on_screen(events: list[dict]) -> list[float]:
+    return [e["t"]["frame"] - e["t"]["capture"] for e in events
+            if e.get("type") == "translation" and e.get("final") and {"frame", "capture"} <= set(e.get("t") or {})]
 
 
 def main() -> None:
@@ -72,6 +88,10 @@ def main() -> None:
     if total is not None:
         print(f"word end -> caption on frame: p50 {total.p50:.2f} s = {total.p50 / TARGET_P50:.2f}x the 3 s target; "
               f"p95 {total.p95:.2f} s")
+    for name, values in (("word end -> stable on screen", stable_words(events)),
+                         ("sentence end -> translation on screen", translation_on_screen(events))):
+        figures = spread(values)
+        print(f"{name}: p50 {figures['p50']:.2f} s, p95 {figures['p95']:.2f} s, max {figures['max']:.2f} s, n {figures['n']}")
     for stage in chain.stages:
         if stage.rss:
             print(f"peak RSS {stage.name:<11}{max(r for _, r in stage.rss) / 2**20:8.0f} MiB")

@@ -42,14 +42,13 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import jiwer  # noqa: E402
 import soundfile as sf  # noqa: E402
 
 from chain import Chain  # noqa: E402
 from machine import describe  # noqa: E402
-from transcribe_batch import normal  # noqa: E402
 
-from lt.capture import SAMPLE_RATE  # noqa: E402
+from lt.pcm import SAMPLE_RATE  # noqa: E402
+from lt.wer import wer  # noqa: E402
 from lt.tts.choose import choose_engine  # noqa: E402
 from lt.tts.engine import EngineKind  # noqa: E402
 
@@ -146,14 +145,14 @@ def intelligibility(events: list[dict], lang: str, kind: EngineKind, model: str,
     track = subprocess.run([*LT, *args], input=stream, capture_output=True, check=True)
     said = " ".join(texts_in(events, lang))
     read_back = Reader(model, lang)
-    whole = jiwer.wer(normal(said), normal(read_back(track.stdout)))
+    whole = wer(said, read_back(track.stdout))
     chunks = subprocess.run([*LT, *args, "--events", "--audio-dir", str(work / f"{lang}-{kind.value}")], input=stream, capture_output=True, check=True)
     audio_events = [json.loads(line) for line in chunks.stdout.decode().splitlines() if '"type":"audio"' in line]
     per_caption = []
     for event in audio_events:
         samples, _ = sf.read(event["path"], dtype="int16")
         per_caption.append(read_back(samples.tobytes()))
-    per = jiwer.wer(normal(" ".join(e["text"] for e in audio_events)), normal(" ".join(per_caption)))
+    per = wer(" ".join(e["text"] for e in audio_events), " ".join(per_caption))
     summary = track.stderr.decode().strip().splitlines()[-1]
     return {"engine": kind.value, "lang": lang, "wer_track": round(whole, 3), "wer_per_caption": round(per, 3),
             "track_s": round(len(track.stdout) / 32000, 2), "speak": summary}

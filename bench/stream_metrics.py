@@ -16,9 +16,8 @@ Interface, four functions:
   `n` is how many did.
 - `spread(seconds)`: the same summary of latencies computed some other way
   (e.g. a peer's "first shown, tentative or committed").
-- `normal(text)`: lowercase, punctuation to spaces (apostrophes kept), one
-  space between words: the normalisation WER is computed on.
-- `wer(reference, hypothesis)`: jiwer's word error rate of the two, normalised.
+- `normal(text)` and `wer(reference, hypothesis)`: lt's one normalisation and
+  word error rate (`lt.wer`, the same as `lt score`), re-exported here.
 
     from stream_metrics import latency, wer   # bench/ is on sys.path when a bench runs as a script
     latency([(1.2, t0 + 2.0, t0 + 3.1), (1.5, t0 + 2.0, None)], t0)  # {'p50': 0.65, 'p95': 0.785, 'max': 0.8, 'n': 2}
@@ -27,10 +26,12 @@ Interface, four functions:
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 
 from lt.latency import percentile
+from lt.wer import normal, wer
+
+__all__ = ["latency", "normal", "spread", "wer"]
 
 Word = tuple[float, float | None, float | None]  # audio_end, committed_wall, final_wall
 WHICH = {"committed": 1, "final": 2}
@@ -50,13 +51,3 @@ def spread(seconds: list[float]) -> dict:
         "max": max(seconds) if seconds else math.nan,
         "n": len(seconds),
     }
-
-
-def normal(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
-
-
-def wer(reference: str, hypothesis: str) -> float:
-    import jiwer
-
-    return jiwer.wer(normal(reference), normal(hypothesis))

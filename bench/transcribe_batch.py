@@ -22,13 +22,12 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import jiwer  # noqa: E402
 import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
 
 from lt.asr.stage import TranscribeSettings, load_engines, transcribe  # noqa: E402
 from machine import describe as machine  # noqa: E402  (bench/ is on the path as a script)
-from stream_metrics import normal  # noqa: E402
+from lt.wer import normal, wer  # noqa: E402,F401  (normal: bench/transcribe_stream.py imports it from here)
 from lt.events import TranscriptEvent  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,8 +65,8 @@ def measure(name: str, pcm: bytes, reference: str, rounds: int) -> dict:
         "ratio": round(lt_s / plain_s, 3),
         "plain_rtf": round(plain_s / seconds, 3),
         "lt_rtf": round(lt_s / seconds, 3),
-        "plain_wer": round(jiwer.wer(normal(reference), normal(texts["plain"])), 3),
-        "lt_wer": round(jiwer.wer(normal(reference), normal(texts["lt"])), 3),
+        "plain_wer": round(wer(reference, texts["plain"]), 3),
+        "lt_wer": round(wer(reference, texts["lt"]), 3),
     }
 
 

@@ -21,11 +21,9 @@ from typing import BinaryIO
 
 import numpy as np
 
+from lt import pcm
 from lt.errors import LtError, missing_extra
-
-SAMPLE_RATE = 16000
-BYTES_PER_SECOND = SAMPLE_RATE * 2
-LIVE_BLOCK_SECONDS = 0.1
+from lt.pcm import BYTES_PER_SECOND, LIVE_BLOCK_SECONDS, SAMPLE_RATE, Resampler
 
 log = logging.getLogger("lt.capture")
 
@@ -76,7 +74,7 @@ def capture(settings: CaptureSettings, stats: CaptureStats | None = None) -> Ite
         blocks = _open_live(settings, stats)
     else:
         blocks = _file_blocks(settings, _open_file_source(settings))
-    blocks = _trim(blocks, settings.start, settings.duration)
+    blocks = _trim(blocks, settings.start, settings.duration, "stdin" if settings.source == "-" else settings.source)
     if settings.realtime and not is_live(settings):
         blocks = _paced(blocks)
     return _encoded(blocks, stats)
@@ -85,13 +83,8 @@ def capture(settings: CaptureSettings, stats: CaptureStats | None = None) -> Ite
 def _encoded(blocks: Iterator[np.ndarray], stats: CaptureStats) -> Iterator[bytes]:
     for block in blocks:
         stats.samples += len(block)
-        yield to_pcm16(block, stats)
-
-
-def to_pcm16(block: np.ndarray, stats: CaptureStats) -> bytes:
-    stats.clipped += int(np.count_nonzero(np.abs(block) > 1.0))
-    # Scaled by 32768 both ways, so PCM that comes in as 16-bit goes out bit-exact.
-    return np.clip(np.round(block * 32768.0), -32768, 32767).astype("<i2").tobytes()
+        stats.clipped += pcm.clipped(block)
+        yield pcm.to_s16le(block)
 
 
 def _file_blocks(settings: CaptureSettings, opened: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
@@ -197,7 +190,7 @@ def _raw_blocks(stream: BinaryIO) -> Iterator[np.ndarray]:
             data = carry + data
             usable = len(data) - len(data) % 2
             carry = data[usable:]
-            yield np.frombuffer(data[:usable], dtype="<i2").astype(np.float32) / 32768.0
+            yield pcm.from_bytes(data[:usable])
     if carry:
         log.warning("input ended with half a sample (odd byte count); the last byte was dropped")
 
@@ -223,28 +216,12 @@ class _Prepended(io.RawIOBase):
         return len(data)
 
 
-class Resampler:
-    """Streaming high-quality resampling to 16 kHz (soxr), keeping state across blocks."""
-
-    def __init__(self, rate: int):
-        import soxr
-
-        self._stream = None if rate == SAMPLE_RATE else soxr.ResampleStream(rate, SAMPLE_RATE, 1, dtype="float32")
-
-    def __call__(self, block: np.ndarray, last: bool = False) -> np.ndarray:
-        block = np.ascontiguousarray(block, dtype=np.float32)
-        if self._stream is None:
-            return block
-        return self._stream.resample_chunk(block, last=last)
-
-    def flush(self) -> np.ndarray:
-        return self(np.zeros(0, dtype=np.float32), last=True)
-
-
-def _trim(blocks: Iterator[np.ndarray], start: float, duration: float | None) -> Iterator[np.ndarray]:
+def _trim(blocks: Iterator[np.ndarray], start: float, duration: float | None, name: str) -> Iterator[np.ndarray]:
     skip = int(round(start * SAMPLE_RATE))
     remaining = None if duration is None else int(round(duration * SAMPLE_RATE))
+    seen = 0
     for block in blocks:
+        seen += len(block)
         if skip:
             cut = min(skip, len(block))
             block, skip = block[cut:], skip - cut
@@ -255,6 +232,12 @@ def _trim(blocks: Iterator[np.ndarray], start: float, duration: float | None) ->
             yield block
         if remaining == 0:
             return
+    if skip:
+        # Silently capturing nothing would look like a broken pipeline further down.
+        raise LtError(
+            f"{name} is {seen / SAMPLE_RATE:.1f} s long: nothing to capture from {start:g} s on",
+            hint=f"start before {seen / SAMPLE_RATE:.1f} s",
+        )
 
 
 def _paced(blocks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:

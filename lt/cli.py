@@ -13,17 +13,18 @@ from typing import Annotated, Optional
 import typer
 
 try:  # newer typer vendors its own click
-    from typer._click.exceptions import ClickException, UsageError
+    from typer._click.exceptions import ClickException, NoSuchOption, UsageError
 except ImportError:  # pragma: no cover - older typer on the real click
-    from click.exceptions import ClickException, UsageError
+    from click.exceptions import ClickException, NoSuchOption, UsageError
 
 from lt import __version__, shutdown
 from lt.commands import (
-    capture, compare, db, dub, export, jobs, models, overlay, replay, report, schema, search, sessions, speak, speakers,
-    status, store, transcribe, translate, worker,
+    capture, compare, db, dub, export, jobs, models, overlay, replay, report, schema, score, search, sessions, speak,
+    speakers, status, store, transcribe, translate, worker,
 )
 from lt.errors import ExitCode, LtError, Terminated, redact
 from lt.log import stderr_console
+from lt.commands.options import HELP_OPTIONS, plain_help
 
 app = typer.Typer(
     name="lt",
@@ -33,12 +34,12 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    context_settings={"help_option_names": HELP_OPTIONS},
 )
 
 for command_module in (
     capture, transcribe, translate, speak, dub, store, overlay, replay, export, sessions, status, search, report, compare,
-    speakers, jobs, worker, models, db, schema,
+    score, speakers, jobs, worker, models, db, schema,
 ):
     command_module.register(app)
 
@@ -66,6 +67,14 @@ def _error(message: str, hint: str | None = None) -> None:
         console.print(f"  hint: {redact(hint)}", markup=False, soft_wrap=True)
 
 
+def _likely_meant(typed: str, possibilities) -> list[str]:
+    """click compares option names with their dashes, so --bogus looks like --verbose; compare the words."""
+    import difflib
+
+    word = typed.lstrip("-")
+    return [p for p in possibilities if difflib.SequenceMatcher(None, word, p.lstrip("-")).ratio() >= 0.7]
+
+
 def _quiet_stdout() -> None:
     # After a broken pipe, Python would complain again when it flushes stdout at exit.
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -79,6 +88,7 @@ def run(args: list[str] | None = None) -> int:
         # Invoked directly rather than through click's main(), which would turn a broken
         # pipe into exit 1 and print its own messages.
         command = typer.main.get_command(app)
+        plain_help(command)
         with command.make_context("lt", list(sys.argv[1:] if args is None else args)) as ctx:
             result = command.invoke(ctx)
         return _after_signal(int(result or 0))
@@ -88,6 +98,8 @@ def run(args: list[str] | None = None) -> int:
         _error(exc.message, exc.hint)
         return exc.code
     except UsageError as exc:
+        if isinstance(exc, NoSuchOption):
+            exc.possibilities = _likely_meant(exc.option_name, exc.possibilities or ())
         exc.show(file=sys.stderr)
         return ExitCode.USAGE
     except typer.Exit as exc:

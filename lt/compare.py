@@ -4,70 +4,23 @@ For the same recording transcribed twice (another model, other settings, a
 re-run job): the word error rate of B against A, and per session the model,
 finals, words, flags, confidence, transcription speed and latency per stage.
 
-WER counts the substitutions, deletions and insertions that turn A's final
-transcript into B's, over A's word count, after lower-casing and dropping
-punctuation. Words are aligned the way difflib's SequenceMatcher (autojunk
-off) matches them, longest common stretches first; a stretch between two
-matches costs as many errors as its longer side. Where the texts mostly
-agree, as re-runs of one recording do, that is the edit distance jiwer
-reports; on texts that differ a lot it can come out a little higher, never
-lower. It takes milliseconds on hours of text.
+WER is `lt.wer`'s: normalised, aligned the way difflib matches words.
 """
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from lt.db import queries
 from lt.latency import summarize
+from lt.wer import differences, errors, words
 
 if TYPE_CHECKING:
     import psycopg
 
 DIFFERENCES_SHOWN = 20
-_WORD = re.compile(r"[\w']+")
-
-
-def words(text: str) -> list[str]:
-    return [w.strip("'") for w in _WORD.findall(text.lower()) if w.strip("'")]
-
-
-@dataclass(frozen=True)
-class WordErrors:
-    substitutions: int
-    deletions: int
-    insertions: int
-    reference_words: int
-
-    @property
-    def wer(self) -> float | None:
-        errors = self.substitutions + self.deletions + self.insertions
-        if not self.reference_words:
-            return None if errors else 0.0
-        return errors / self.reference_words
-
-
-def alignment(reference: list[str], hypothesis: list[str]) -> list[tuple[str, int, int, int, int]]:
-    return difflib.SequenceMatcher(a=reference, b=hypothesis, autojunk=False).get_opcodes()
-
-
-def word_errors(reference: list[str], hypothesis: list[str]) -> WordErrors:
-    subs = dels = ins = 0
-    for op, i1, i2, j1, j2 in alignment(reference, hypothesis):
-        a, b = i2 - i1, j2 - j1
-        if op == "replace":
-            subs += min(a, b)
-            dels += max(0, a - b)
-            ins += max(0, b - a)
-        elif op == "delete":
-            dels += a
-        elif op == "insert":
-            ins += b
-    return WordErrors(subs, dels, ins, len(reference))
 
 
 def session_summary(conn: psycopg.Connection, session: str) -> dict[str, Any]:
@@ -108,18 +61,15 @@ def compare_sessions(conn: psycopg.Connection, a: str, b: str) -> dict[str, Any]
     """WER of `b` against `a`, both sessions' summaries, and the first stretches where they differ."""
     first, second = session_summary(conn, a), session_summary(conn, b)
     ref, hyp = words(first["text"]), words(second["text"])
-    errors = word_errors(ref, hyp)
-    differences = [
-        {"a": " ".join(ref[i1:i2]), "b": " ".join(hyp[j1:j2])}
-        for op, i1, i2, j1, j2 in alignment(ref, hyp) if op != "equal"
-    ]
+    counted = errors(ref, hyp)
+    stretches = [{"a": a_says, "b": b_says} for a_says, b_says in differences(ref, hyp)]
     return {
         "a": first,
         "b": second,
-        "wer": None if errors.wer is None else round(errors.wer, 4),
-        "errors": asdict(errors),
-        "differences": differences[:DIFFERENCES_SHOWN],
-        "differences_total": len(differences),
+        "wer": None if counted.rate is None else round(counted.rate, 4),
+        "errors": counted.counts("words"),
+        "differences": stretches[:DIFFERENCES_SHOWN],
+        "differences_total": len(stretches),
     }
 
 

@@ -8,7 +8,8 @@ Exit codes (documented in the README):
 | 1    | error: the command could not do its job (message and hint on stderr) |
 | 2    | usage: a bad option or argument |
 | 3    | some input was rejected: skipped, emitted as `error` events or dead-lettered, or `--on-bad fail` stopped at it |
-| 4    | a service stayed unavailable (database, device); unsaved data was spilled to a file named on stderr |
+| 4    | a service stayed unavailable or hung (database, device); unsaved data was spilled to files named on stderr |
+| 5    | a check failed: `lt score` found an error rate above `--max-wer` / `--max-cer` |
 | 130  | interrupted (Ctrl-C / SIGINT), after passing on what was read (lt.shutdown) |
 | 141  | the reader of stdout went away (broken pipe, e.g. `| head`) |
 | 143  | terminated (SIGTERM) |
@@ -26,6 +27,7 @@ class ExitCode(enum.IntEnum):
     USAGE = 2
     REJECTED_INPUT = 3
     UNAVAILABLE = 4
+    CHECK_FAILED = 5
     INTERRUPTED = 130
     BROKEN_PIPE = 141
     TERMINATED = 143
@@ -55,7 +57,8 @@ def missing_extra(module: str, extra: str) -> LtError:
     )
 
 
-_URL_PASSWORD = re.compile(r"(?P<head>\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<secret>[^@\s]+)(?P<tail>@)", re.I)
+# The secret may hold spaces (a malformed URL still carries a real password), not a slash.
+_URL_PASSWORD = re.compile(r"(?P<head>\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<secret>[^@/\n]+)(?P<tail>@)", re.I)
 _KEY_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<secret>'[^']*'|\S+)", re.I)
 
 

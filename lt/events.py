@@ -29,6 +29,10 @@ MAX_DEPTH = 32
 # Integers that fit 64 bits: the database's widest, and every JSON reader's.
 INT_RANGE = range(-(2**63), 2**63)
 
+# The stages that stamp `t`, in pipeline order: the names the latency trace (lt.latency) reads.
+CAPTURE, TRANSCRIBE, TRANSLATE, STORE, FRAME = "capture", "transcribe", "translate", "store", "frame"
+TRACE_STAGES = (CAPTURE, TRANSCRIBE, TRANSLATE, STORE, FRAME)
+
 
 class EventError(ValueError):
     """An event that does not match the protocol; the message names the field."""
@@ -233,14 +237,13 @@ def from_dict(data: Any) -> AnyEvent:
         raise EventError(f"{kind}: field 'v': schema version {version!r} is not supported (this lt knows {SCHEMA_VERSION})")
     hints = _hints(cls)
     values: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):
-        if f.name == "extra":
+    for name, required, fast, tp, where in _plan(cls):
+        if name not in data:
+            if required:
+                raise EventError(f"{kind}: missing field {name!r}")
             continue
-        if f.name not in data:
-            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise EventError(f"{kind}: missing field {f.name!r}")
-            continue
-        values[f.name] = _convert(data[f.name], hints[f.name], f"{kind}: field {f.name!r}")
+        value = fast(data[name])
+        values[name] = _convert(data[name], tp, where) if value is _SLOW else value
     values["extra"] = {k: v for k, v in data.items() if k not in hints and k != "type"}
     _free(values["extra"], kind, 0)
     event = cls(**values)
@@ -318,6 +321,72 @@ def _convert(value: Any, tp: Any, where: str) -> Any:
             for f in dataclasses.fields(Word)
         })
     return _scalar(value, tp, where)
+
+
+# What a fast converter returns for a value it does not handle: _convert decides (and words the error).
+_SLOW = object()
+
+
+@functools.cache
+def _plan(cls: type) -> tuple[tuple[str, bool, Any, Any, str], ...]:
+    """Per field of `cls`: name, required, its fast converter, its type and where an error points."""
+    hints = _hints(cls)
+    return tuple(
+        (f.name, f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
+         _fast(hints[f.name]), hints[f.name], f"{cls.TYPE}: field {f.name!r}")
+        for f in dataclasses.fields(cls) if f.name != "extra"
+    )
+
+
+def _fast(tp: Any) -> Any:
+    """A converter for the values of `tp` that need no conversion (nearly all of them), built once:
+    it returns such a value as _convert would, and _SLOW for anything else, which _convert handles.
+    Parsing an event is most of what a stage spends per line, so this is the common path."""
+    origin, args = _shape(tp)
+    if origin in (Union, types.UnionType) and type(None) in args:
+        (inner,) = [a for a in args if a is not type(None)]
+        fast = _fast(inner)
+        return lambda v: None if v is None else fast(v)
+    if tp is Any:  # a container may nest without bound: _convert checks how deep
+        return lambda v: _SLOW if isinstance(v, (dict, list)) else v
+    if origin is Literal:
+        return lambda v: v if v in args else _SLOW
+    if tp is int:
+        return lambda v: v if type(v) is int and v in INT_RANGE else _SLOW
+    if tp in (str, bool):
+        return lambda v: v if type(v) is tp else _SLOW
+    if tp is float:
+        return lambda v: v if type(v) is float and v - v == 0 else _SLOW  # finite: inf - inf is nan
+    if origin is tuple:
+        fast = _fast(args[0])
+
+        def sequence(v: Any) -> Any:
+            if type(v) is not list:
+                return _SLOW
+            out = tuple(map(fast, v))
+            return _SLOW if any(x is _SLOW for x in out) else out
+        return sequence
+    if origin is dict:
+        if args[1] is Any:
+            return lambda v: dict(v) if type(v) is dict and not any(isinstance(x, (dict, list)) for x in v.values()) else _SLOW
+        fast = _fast(args[1])
+
+        def mapping(v: Any) -> Any:
+            if type(v) is not dict:
+                return _SLOW
+            out = {k: fast(x) for k, x in v.items()}
+            return _SLOW if any(x is _SLOW for x in out.values()) else out
+        return mapping
+    if tp is Word:
+        fields = [(f.name, _fast(_hints(Word)[f.name])) for f in dataclasses.fields(Word)]
+
+        def word(v: Any) -> Any:
+            if type(v) is not dict:
+                return _SLOW
+            out = [fast(v.get(name)) for name, fast in fields]
+            return _SLOW if any(x is _SLOW for x in out) else Word(*out)
+        return word
+    return lambda v: _SLOW
 
 
 def _scalar(value: Any, tp: Any, where: str) -> Any:

@@ -20,18 +20,27 @@ def setup_logging(verbosity: int) -> None:
     level = {-1: logging.WARNING, 0: logging.INFO}.get(verbosity, logging.DEBUG)
     root = logging.getLogger("lt")
     root.handlers.clear()
-    if sys.stderr.isatty():
-        from rich.logging import RichHandler
-
-        handler: logging.Handler = RichHandler(
-            console=stderr_console(), show_time=False, show_path=False, markup=False
-        )
-    else:
-        handler = logging.StreamHandler(sys.stderr)
+    handler = _TerminalHandler() if sys.stderr.isatty() else logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
     root.addHandler(handler)
     root.setLevel(level)
     root.propagate = False
+
+
+class _TerminalHandler(logging.Handler):
+    """A coloured level, then the message as one logical line: the terminal wraps it where it must,
+    so a command in a hint is never broken by an inserted newline and copies whole."""
+
+    STYLES = {logging.DEBUG: "dim", logging.INFO: "blue", logging.WARNING: "yellow", logging.ERROR: "bold red"}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from rich.text import Text
+
+        try:
+            level = Text(f"{record.levelname:<8}", style=self.STYLES.get(record.levelno, "bold red"))
+            stderr_console().print(level, self.format(record), soft_wrap=True, markup=False)
+        except Exception:
+            self.handleError(record)
 
 
 def stderr_is_live() -> bool:

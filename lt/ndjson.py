@@ -48,6 +48,9 @@ class Line:
     event: AnyEvent | None
     error: str | None
     raw: str
+    # The whole line as read, newline included (empty for a line over the length limit): the store
+    # keeps it as the event's body and spills it as it came, instead of serialising the event again.
+    data: bytes = b""
 
 
 @dataclass
@@ -103,18 +106,19 @@ def _chunks(stream: BinaryIO) -> Iterator[bytes]:
 
 
 def _split(chunks: Iterable[bytes], limit: int) -> Iterator[tuple[bytes, int]]:
-    """(the line, or its first RAW_KEEP bytes when it is over `limit`; its size), without the newline."""
+    """(the line with its newline, or its first RAW_KEEP bytes when it is over `limit`; its size
+    without the newline)."""
     line = bytearray()
     size = 0
     for chunk in chunks:
         start = 0
         while (end := chunk.find(b"\n", start)) >= 0:
-            size = _grow(line, size, chunk, start, end, limit)
-            yield bytes(line), size
+            size = _grow(line, size, chunk, start, end + 1, limit + 1)
+            yield bytes(line), size - 1
             line.clear()
             size = 0
             start = end + 1
-        size = _grow(line, size, chunk, start, len(chunk), limit)
+        size = _grow(line, size, chunk, start, len(chunk), limit + 1)
     if size:
         yield bytes(line), size
 
@@ -135,23 +139,23 @@ def _parse(number: int, chunk: bytes) -> Line:
     try:
         text = chunk.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return Line(number, None, f"not UTF-8 text (byte {exc.start})", _keep(chunk))
+        return Line(number, None, f"not UTF-8 text (byte {exc.start})", _keep(chunk), chunk)
     try:
         data = json.loads(text, parse_constant=_no_constant)
     except RecursionError:
-        return Line(number, None, "not valid JSON: nested too deeply", _keep(chunk))
+        return Line(number, None, "not valid JSON: nested too deeply", _keep(chunk), chunk)
     except json.JSONDecodeError as exc:
-        return Line(number, None, f"not valid JSON: {exc.msg} at column {exc.colno}", _keep(chunk))
+        return Line(number, None, f"not valid JSON: {exc.msg} at column {exc.colno}", _keep(chunk), chunk)
     except ValueError as exc:  # Python's limit on the digits of an integer, or NaN/Infinity
         reason = "an integer of more than 4,300 digits" if "digits" in str(exc) else str(exc)
-        return Line(number, None, f"not valid JSON: {reason}", _keep(chunk))
+        return Line(number, None, f"not valid JSON: {reason}", _keep(chunk), chunk)
     try:
         _check_text(data, text)
-        return Line(number, from_dict(data), None, _keep(chunk))
+        return Line(number, from_dict(data), None, _keep(chunk), chunk)
     except EventError as exc:
-        return Line(number, None, str(exc), _keep(chunk))
+        return Line(number, None, str(exc), _keep(chunk), chunk)
     except RecursionError:
-        return Line(number, None, "not valid JSON: nested too deeply", _keep(chunk))
+        return Line(number, None, "not valid JSON: nested too deeply", _keep(chunk), chunk)
 
 
 def _no_constant(name: str) -> None:

@@ -1,6 +1,6 @@
 """The PCM contract between `lt capture` and `lt transcribe`: s16le, 16 kHz, mono, no header.
 
-The one home for the sample rate, the live block size and the scaling
+The one home for the sample rate, the live block size, the resampler and the scaling
 between 16-bit samples and float audio. Samples are scaled by 32768 both ways,
 so PCM that comes in as 16-bit goes out bit-exact.
 """
@@ -33,3 +33,21 @@ def clipped(audio: np.ndarray) -> int:
 def to_s16le(audio: np.ndarray) -> bytes:
     """float audio as s16le bytes, clipped to the 16-bit range."""
     return np.clip(np.round(np.asarray(audio) * SCALE), -32768, 32767).astype("<i2").tobytes()
+
+
+class Resampler:
+    """Streaming high-quality resampling of float audio to the contract's rate (soxr), keeping state across blocks."""
+
+    def __init__(self, rate: int):
+        import soxr
+
+        self._stream = None if rate == SAMPLE_RATE else soxr.ResampleStream(rate, SAMPLE_RATE, 1, dtype="float32")
+
+    def __call__(self, block: np.ndarray, last: bool = False) -> np.ndarray:
+        block = np.ascontiguousarray(block, dtype=np.float32)
+        if self._stream is None:
+            return block
+        return self._stream.resample_chunk(block, last=last)
+
+    def flush(self) -> np.ndarray:
+        return self(np.zeros(0, dtype=np.float32), last=True)

@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from lt.capture import LIVE_BLOCK_SECONDS, SAMPLE_RATE, CaptureStats, Resampler, to_pcm16
+from lt.pcm import LIVE_BLOCK_SECONDS, SAMPLE_RATE, Resampler, to_s16le
 from lt.db import queries
 from lt.errors import LtError
+from lt.events import FRAME, STORE
 
 if TYPE_CHECKING:
     import psycopg
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("lt.replay")
 
 # Stamps added at or after the store: not part of the stream the store received.
-_AFTER_STORE = ("store", "frame")
+_AFTER_STORE = (STORE, FRAME)
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,6 @@ def replay_audio(conn: psycopg.Connection, session: str, settings: ReplaySetting
     pacer = pacer or Pacer(settings.speed)
     written = 0  # samples
     chunks = 0
-    stats = CaptureStats()
     for chunk in queries.audio_chunks(conn, session):
         chunks += 1
         samples = _decode(chunk)
@@ -108,7 +108,7 @@ def replay_audio(conn: psycopg.Connection, session: str, settings: ReplaySetting
         for block in _blocks(samples):
             pacer.wait(written / SAMPLE_RATE)
             written += len(block)
-            yield to_pcm16(block, stats)
+            yield to_s16le(block)
     if not chunks:
         raise LtError(
             f"session {session!r} has no stored audio",

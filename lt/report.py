@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lt.latency import STAGES, TOTAL, caption_paths, hops, summarize
+from lt.events import FRAME, STORE, TRANSCRIBE, TRANSLATE
+from lt.latency import STAGES, TOTAL, caption_paths, hops, percentile, stable_words, summarize
 
 HOP_COLOURS = {
-    "transcribe": "#2563eb", "translate": "#16a34a", "store": "#9333ea", "frame": "#ea580c", TOTAL: "#111827",
+    TRANSCRIBE: "#2563eb", TRANSLATE: "#16a34a", STORE: "#9333ea", FRAME: "#ea580c", TOTAL: "#111827",
 }
 LOW_WORD_PROBABILITY = 0.5
 SPEAKER_COLOURS = ("#2563eb", "#16a34a", "#ea580c", "#9333ea", "#0891b2", "#ca8a04", "#db2777", "#4b5563")
@@ -100,6 +102,7 @@ def _header(data: SessionData, caps: list[CaptionRow], langs: list[str]) -> str:
     ends = [c.end for c in caps if c.end is not None]
     source = next((s.get("source") for s in starts if s.get("source")), None)
     total = next((s for s in summarize(data.events) if s.hop == TOTAL), None)
+    stable = stable_words(data.events)
     cards = [
         ("started", started),
         ("source", source or "–"),
@@ -109,6 +112,7 @@ def _header(data: SessionData, caps: list[CaptionRow], langs: list[str]) -> str:
         ("languages", ", ".join(sorted({c.lang for c in caps if c.lang} | set(langs))) or "–"),
         ("suspect segments", sum(1 for c in caps if c.flags)),
         ("dead letters", len(data.dead_letters)),
+        ("word end → stable caption, p50", f"{percentile(stable, 50):.2f} s" if stable else "–"),
         ("word end → last stage, p50", f"{total.p50:.2f} s" if total else "–"),
     ]
     items = "".join(f'<div class="card"><div class="k">{_e(k)}</div><div class="v">{_e(v)}</div></div>' for k, v in cards)
@@ -206,13 +210,20 @@ def _latency_section(events: list[Mapping[str, Any]]) -> str:
         f"<tr><td>{_e(_hop_label(s.hop))}</td><td>{s.count}</td><td>{s.p50:.2f}</td><td>{s.p95:.2f}</td><td>{s.max:.2f}</td></tr>"
         for s in summary
     )
+    if stable := stable_words(events):
+        rows += (
+            f"<tr><td>word end → stable caption</td><td>{len(stable)}</td><td>{percentile(stable, 50):.2f}</td>"
+            f"<td>{percentile(stable, 95):.2f}</td><td>{max(stable):.2f}</td></tr>"
+        )
     return (
         '<section id="latency"><h2>Latency per stage</h2>'
         f"{_latency_plot(events)}"
         '<table class="narrow"><thead><tr><th>hop</th><th>n</th><th>p50 s</th><th>p95 s</th><th>max s</th></tr></thead>'
         f"<tbody>{rows}</tbody></table>"
         '<p class="muted">Each hop runs from the previous stage that stamped a final to this one; '
-        "the total runs from the end of the caption's last word in the audio to the last stage.</p></section>"
+        "the total runs from the end of the caption's last word in the audio to the last stage; "
+        "word end → stable caption, per word, to the first caption that showed it stable (a partial's "
+        "stable words or its final) at its last stage.</p></section>"
     )
 
 
@@ -265,17 +276,38 @@ def _parameters(events: list[Mapping[str, Any]]) -> str:
     for event in events:
         if event.get("type") != "session":
             continue
-        params = ", ".join(f"{k}={v}" for k, v in sorted((event.get("params") or {}).items()))
-        stats = ", ".join(f"{k}={v}" for k, v in sorted((event.get("stats") or {}).items()))
+        params = ", ".join(f"{k}={_param(v)}" for k, v in sorted((event.get("params") or {}).items()))
+        stats = ", ".join(f"{k}={_param(v)}" for k, v in sorted((event.get("stats") or {}).items()))
         rows.append(
             f"<tr><td>{_e(event.get('stage'))}</td><td>{_e(event.get('kind'))}</td><td>{_e(event.get('model'))}</td>"
             f"<td>{_e(event.get('language'))}</td><td class=\"mono\">{_e(params or stats)}</td></tr>"
+        )
+    # The translate stage writes no session events: its engines and models are named on each translation.
+    for (source, target, engine, model), count in sorted(_translators(events).items(), key=lambda kv: tuple(map(str, kv[0]))):
+        rows.append(
+            f"<tr><td>translate</td><td>{count} finals</td><td>{_e(model or engine)}</td>"
+            f"<td>{_e(source or '?')} → {_e(target)}</td><td class=\"mono\">engine={_e(engine)}</td></tr>"
         )
     body = "".join(rows) or '<tr><td colspan="5" class="muted">No session events were stored.</td></tr>'
     return (
         '<section id="parameters"><h2>Models and parameters</h2><table><thead><tr><th>stage</th><th>event</th>'
         f"<th>model</th><th>language</th><th>parameters / totals</th></tr></thead><tbody>{body}</tbody></table></section>"
     )
+
+
+def _translators(events: list[Mapping[str, Any]]) -> Counter:
+    """Final translations per (source language, target language, engine, model)."""
+    return Counter(
+        (e.get("source_lang"), e.get("target_lang"), e.get("engine"), e.get("model"))
+        for e in events if e.get("type") == "translation" and e.get("final")
+    )
+
+
+def _param(value: Any) -> Any:
+    """Measured floats to the millisecond (wall_seconds=44.031, not 44.03119589400001)."""
+    if isinstance(value, float) and value and abs(value) < 0.01:
+        return f"{value:.2g}"
+    return f"{value:.3f}".rstrip("0").rstrip(".") if isinstance(value, float) else value
 
 
 def _suspects(caps: list[CaptionRow]) -> str:

@@ -7,6 +7,7 @@ The embedded server is stopped when the test run ends.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import pytest
@@ -77,3 +78,20 @@ def ndjson(events: list[dict]) -> bytes:
 @pytest.fixture
 def session_id() -> str:
     return f"test-{uuid.uuid4().hex[:12]}"
+
+
+def count_events(conn_or_url, session: str) -> int:
+    """Events of `session` in the log, through a connection or a URL of its own."""
+    if isinstance(conn_or_url, str):
+        import psycopg
+
+        with psycopg.connect(conn_or_url) as conn:
+            return count_events(conn, session)
+    return conn_or_url.execute("SELECT count(*) FROM events WHERE session = %s", (session,)).fetchone()[0]
+
+
+def wait_for(predicate, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.05)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lt.capture import SAMPLE_RATE
+from lt.pcm import SAMPLE_RATE
 
 SECONDS_PER_CHAR = 0.05
 

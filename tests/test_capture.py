@@ -8,7 +8,8 @@ import pytest
 import soundfile as sf
 
 from conftest import lt
-from lt.capture import BYTES_PER_SECOND, SAMPLE_RATE, CaptureSettings, CaptureStats, capture
+from lt.capture import CaptureSettings, CaptureStats, capture
+from lt.pcm import BYTES_PER_SECOND, SAMPLE_RATE
 
 
 def tone(path, rate=44100, seconds=2.0, freq=440.0, channels=2, **kwargs):
@@ -115,7 +116,6 @@ def test_odd_byte_count_on_raw_stdin_is_reported_not_fatal():
     "args, message",
     [
         (["nosuchfile.wav"], "Error: no such file: nosuchfile.wav"),
-        ([], "Error: no source given"),
         (["{examples}"], "is a directory"),
         (["{notaudio}"], "Error: cannot decode"),
     ],
@@ -130,6 +130,19 @@ def test_error_paths_give_one_line_and_exit_1(tmp_path, args, message, example_w
     assert "Traceback" not in result.stderr
     assert result.stderr.count("Error:") == 1 and "hint:" in result.stderr
     assert result.stdout == b""
+
+
+def test_no_source_is_a_usage_error():
+    result = lt("capture")
+    assert result.code == 2 and "Error: no source given" in result.stderr and "hint:" in result.stderr
+
+
+def test_a_start_beyond_the_end_is_an_error_naming_the_length(tmp_path):
+    path = tone(tmp_path / "tone.wav", seconds=1.0)
+    result = lt("capture", str(path), "--start", "100")
+    assert result.code == 1 and result.stdout == b""
+    assert f"Error: {path} is 1.0 s long: nothing to capture from 100 s on" in result.stderr
+    assert lt("capture", str(path), "--start", "0.5").code == 0
 
 
 def test_missing_audio_device_is_one_line():

@@ -68,6 +68,40 @@ def test_usage_error_exits_2():
     assert "No such option" in result.stderr
 
 
+def test_an_unknown_option_suggests_only_names_that_look_like_it():
+    bogus = lt("transcribe", "--bogus")
+    assert bogus.code == ExitCode.USAGE and "No such option: --bogus" in bogus.stderr
+    assert "Possible options" not in bogus.stderr, "--bogus is not a typo of --verbose"
+    typo = lt("transcribe", "--modle", "tiny.en")
+    assert typo.code == ExitCode.USAGE and "--model" in typo.stderr
+
+
+@pytest.mark.parametrize("name", ["capture", "transcribe", "store", "score", "jobs submit"])
+def test_help_shows_no_bool_or_str_labels(name):
+    result = lt(*name.split(), "--help", env={"COLUMNS": "200"})
+    assert result.code == 0
+    assert "<bool>" not in result.text and "<str>" not in result.text
+    assert "Show this message and exit." in result.text
+
+
+def test_a_long_hint_logged_on_a_terminal_is_never_broken_by_a_newline():
+    import os
+
+    command = "lt models add bergamot-en-es --mirror https://mirror.example.org/models/and/a/long/path"
+    probe = (
+        "import logging; from lt.log import setup_logging; setup_logging(0); "
+        f"logging.getLogger('lt.translate').warning('no model for en to es; fetch one with: {command}')"
+    )
+    leader, follower = os.openpty()
+    try:
+        subprocess.run([sys.executable, "-c", probe], stderr=follower, env={**os.environ, "COLUMNS": "60"}, timeout=60)
+        os.close(follower)
+        shown = os.read(leader, 65536).decode()
+    finally:
+        os.close(leader)
+    assert "WARNING" in shown and command in shown
+
+
 def test_unexpected_errors_are_one_line_unless_debugging(tmp_path):
     probe = (
         "import sys\nfrom lt import cli\n"

@@ -146,6 +146,7 @@ def test_no_virtual_camera_is_one_line_with_the_modprobe_hint():
     lines = result.stderr.strip().splitlines()
     assert lines[0].startswith("Error: no virtual camera device") and len(lines) == 2
     assert "sudo modprobe v4l2loopback devices=1 exclusive_caps=1" in lines[1]
+    assert "--sink video --out captions.mp4, or --sink y4m | ffplay -" in lines[1], "say what to use instead"
 
 
 @pytest.mark.parametrize("args, code, message", [

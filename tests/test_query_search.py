@@ -7,7 +7,7 @@ import json
 import pytest
 
 from conftest import lt
-from lt.output import seconds
+from lt.commands.output import seconds
 from query_streams import final, fresh_session, recorded, store
 
 pytestmark = pytest.mark.slow

@@ -41,6 +41,19 @@ def test_report_holds_every_section_and_escapes_text():
     assert "http://" not in page and "https://" not in page, "the page must not load anything from a network"
 
 
+def test_report_names_the_translation_engine_and_rounds_measured_totals():
+    data = sample_session()
+    data.events.append({"type": "session", "session": "r1", "kind": "end", "stage": "transcribe", "model": "base",
+                        "stats": {"wall_seconds": 44.03119589400001, "audio_seconds": 45.059}, "t": {}})
+    for event in data.events:
+        if event["type"] == "translation":
+            event.update(source_lang="en", engine="bergamot", model="bergamot/en-pt-tiny")
+    section = render_html(data).split('id="parameters"', 1)[1].split("</section>", 1)[0]
+    assert "audio_seconds=45.059, wall_seconds=44.031<" in section
+    assert "<td>translate</td><td>6 finals</td><td>bergamot/en-pt-tiny</td><td>en → pt</td>" in section
+    assert "engine=bergamot" in section
+
+
 def test_report_of_an_empty_session_still_renders():
     page = render_html(SessionData("empty", [], []))
     assert "No timed captions" in page and "No stage stamps" in page

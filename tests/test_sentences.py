@@ -61,6 +61,22 @@ def test_the_segmenter_holds_words_until_their_final_is_ready():
     assert [w.text.strip() for w in segmenter.pending] == ["and"]
 
 
+def test_a_long_final_runs_on_to_its_sentence_end_a_few_words_later():
+    long = "you must already be connected " * 5 + "to the internet. Please"
+    rules = FinalRules(max_chars=160)
+    assert next_final(words(long), rules, closed=False) == len(long.split()) - 1
+    assert next_final(words(long.rsplit(" ", 2)[0]), rules, closed=False) is None  # "the": wait for the end
+    assert next_final(words("word " * 60), rules, closed=False) < 60  # no end in sight: cut at the limit
+
+
+def test_a_mark_left_after_its_sentence_went_out_is_not_a_final_of_its_own():
+    segmenter = Segmenter(FinalRules())
+    segmenter.add(words(". Today we"))
+    assert [w.text.strip() for w in segmenter.pending] == ["Today", "we"]
+    segmenter.add(words("review, ok."))
+    assert [w.text.strip() for w in segmenter.pending] == ["Today", "we", "review,", "ok."]
+
+
 def test_one_vocabulary_of_sentence_and_clause_ends_for_every_stage():
     from lt.captions import ends_clause, ends_sentence
 

@@ -17,7 +17,7 @@ import pytest
 import soundfile as sf
 
 from conftest import lt
-from lt.capture import SAMPLE_RATE
+from lt.pcm import SAMPLE_RATE
 from lt.errors import ExitCode
 from overlay_events import ndjson, transcript, translation
 from test_speak_engines import needs_espeak, voiced_seconds

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lt.capture import SAMPLE_RATE
+from lt.pcm import SAMPLE_RATE
 from lt.errors import LtError
 from lt.tts.choose import choose_engine
 from lt.tts.engine import EngineKind

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import json
 
-import jiwer
 import numpy as np
 import pytest
 
 from chain import Chain
 from conftest import lt
-from lt.capture import SAMPLE_RATE
+from lt.pcm import SAMPLE_RATE
+from lt.wer import wer
 from test_speak_cli import onsets, pcm
 from test_speak_engines import needs_espeak
-from test_transcribe_stage import normal
 
 pytestmark = pytest.mark.slow
 FRONT = (["capture", "examples/meeting.wav"], ["transcribe", "--model", "tiny.en"], ["translate", "--to", "pt"])
@@ -69,5 +68,5 @@ def test_english_finals_are_re_spoken_intelligibly(tmp_path, events):
     assert heard.code == 0, heard.stderr
     said = " ".join(e["text"] for e in events if e["type"] == "transcript" and e["final"])
     back = " ".join(json.loads(line)["text"] for line in heard.lines() if '"type":"transcript"' in line and '"final":true' in line)
-    wer = jiwer.wer(normal(said), normal(back))
-    assert wer <= 0.15, (wer, said, back)
+    rate = wer(said, back)
+    assert rate <= 0.15, (rate, said, back)

@@ -8,7 +8,7 @@ import io
 import numpy as np
 import pytest
 
-from lt.capture import SAMPLE_RATE
+from lt.pcm import SAMPLE_RATE
 from lt.events import ErrorEvent, SessionEvent, event_id
 from lt.tts.assemble import Assembler, RawOut
 from lt.tts.live import SpeechQueue

@@ -75,3 +75,23 @@ def test_the_password_never_appears_in_any_output(run_lt, url_with_password, ses
     assert "***" in runs[4].text
     shown = run_lt("db", "url", "--show-password", "--db", url_with_password)
     assert PASSWORD in shown.text
+
+
+SPACED = "s3cret PW-" + uuid.uuid4().hex[:6]
+
+
+@pytest.mark.parametrize("args", [
+    ("sessions",),
+    ("store", "-vv", "--retry-for", "0.3"),
+    ("store", "--retry-for", "0.3"),
+    ("db", "migrate"),
+])
+@pytest.mark.parametrize("debug", ["0", "1"])
+def test_a_malformed_url_is_unreachable_and_its_password_never_shown(run_lt, session_id, args, debug):
+    url = f"postgresql://user:{SPACED}@127.0.0.1:1/db"
+    result = run_lt(*args, input=ndjson(stream(session_id, 1)), env={"LT_DATABASE_URL": url, "LT_DEBUG": debug})
+    output = result.text + result.stderr
+    assert result.code == 4, output
+    assert "cannot reach the database" in output and "refused a batch" not in output
+    for secret in (SPACED, "s3cret", quote(SPACED)):
+        assert secret not in output

@@ -90,6 +90,8 @@ def test_an_odd_byte_count_is_reported_and_the_rest_is_kept(example_wav):
         (b"", "no audio arrived on stdin"),
         (b'{"v":1,"type":"transcript"}\n', "stdin carries JSON events, not audio"),
         (b"RIFF\x24\x00\x00\x00WAVEfmt ", "stdin is a WAV file, not raw PCM"),
+        (b"hello world\n", "stdin is text, not audio"),
+        ("Notes from the meeting, pasted by mistake: café, ação.\n".encode() * 3, "stdin is text, not audio"),
     ],
 )
 def test_wrong_input_is_one_line_with_a_hint(stdin, message):
@@ -97,6 +99,16 @@ def test_wrong_input_is_one_line_with_a_hint(stdin, message):
     assert result.code == 1
     assert message in result.stderr and "hint:" in result.stderr
     assert "Traceback" not in result.stderr
+    if "text" in message:
+        assert "lt capture" in result.stderr and "half a sample" not in result.stderr
+
+
+def test_the_summary_after_head_counts_the_audio_transcribed(example_wav):
+    lt_cmd = f"{shlex.quote(sys.executable)} -m lt"
+    pipeline = f"{lt_cmd} capture {shlex.quote(str(example_wav))} --duration 8 | {lt_cmd} transcribe --model tiny.en | head -2"
+    proc = subprocess.run(pipeline, shell=True, capture_output=True, env={**os.environ, **OFFLINE}, timeout=300)
+    summary = [line for line in proc.stderr.decode().splitlines() if "lt.transcribe: transcribed" in line]
+    assert summary and "transcribed 8.0 s of audio" in summary[0], proc.stderr.decode()
 
 
 @pytest.mark.parametrize(

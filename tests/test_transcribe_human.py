@@ -13,7 +13,7 @@ import pytest
 import soundfile as sf
 
 from conftest import DATA, lt
-from test_transcribe_stage import wer
+from lt.wer import wer
 
 HUMAN = DATA / "human"
 CLIPS = json.loads((HUMAN / "clips.json").read_text(encoding="utf-8"))

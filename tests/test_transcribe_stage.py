@@ -6,12 +6,12 @@ import os
 import re
 import tracemalloc
 
-import jiwer
 import numpy as np
 import pytest
 
 from lt.asr.stage import Engines, TranscribeSettings, TranscribeStats, load_engines, transcribe
 from lt.events import SessionEvent, TranscriptEvent
+from lt.wer import normal, wer
 from test_streaming_policy import SR, FakeRecogniser, FakeVad, Speech
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -31,14 +31,6 @@ def pcm_of(path) -> bytes:
 
 def chunked(pcm: bytes, size: int = 3200) -> list[bytes]:
     return [pcm[i : i + size] for i in range(0, len(pcm), size)]
-
-
-def normal(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
-
-
-def wer(reference: str, hypothesis: str) -> float:
-    return jiwer.wer(normal(reference), normal(hypothesis))
 
 
 def run(pcm: bytes, engines: Engines, **settings) -> tuple[list, TranscribeStats]:

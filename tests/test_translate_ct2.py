@@ -25,7 +25,7 @@ from lt.mt.ct2 import Ct2Settings, Ct2Translator, inspect_model
 from lt.mt.models import local_models, parse_model_option
 from lt.mt.router import Router, RouterSettings, build_router
 from lt.mt.stage import TranslateSettings, TranslateStats, translate_events
-from lt.mt.tinymodel import build_tiny_model
+from tinymodel import build_tiny_model
 
 ROOT = Path(__file__).resolve().parent.parent
 SENTENCES = [
@@ -298,7 +298,7 @@ def _startup_error(*args: str) -> tuple[int, str]:
     (("--to", "es", "--from", "zz"), "unknown language code 'zz' in --from"),
     (("--to", "es", "--model", f"en-es={ROOT / 'examples'}"), "is not a CTranslate2 model"),
     (("--to", "de", "--from", "en"), "no translation model for en->de"),
-    (("--to", "es", "--engine", "ct2", "--models-dir", "/no/such/dir"), "--engine ct2, but there is no CTranslate2 model"),
+    (("--to", "es", "--engine", "ct2", "--models-dir", "/no/such/dir"), "the CTranslate2 engine was asked for, but there is no CTranslate2 model"),
 ])
 def test_cli_startup_errors_come_before_any_input_is_read(args, message):
     code, err = _startup_error(*args)

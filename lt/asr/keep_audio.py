@@ -10,7 +10,7 @@ import numpy as np
 
 from lt.pcm import SAMPLE_RATE
 from lt.errors import LtError
-from lt.events import AudioEvent, event_id
+from lt.events import TRANSCRIBE, AudioEvent, event_id
 
 CHUNK_SECONDS = 30.0
 
@@ -57,7 +57,7 @@ class AudioKeeper:
             end=end,
             sha256=hashlib.sha256(data).hexdigest(),
             path=str(path),
-        ).stamped("transcribe")
+        ).stamped(TRANSCRIBE)
         self.written += len(audio)
         self.index += 1
         return event

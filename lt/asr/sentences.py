@@ -7,7 +7,8 @@ into the next one ("Good. Morning everyone.", or a stray full stop's "There.
 Please send...") joins it, so one-word finals only come from a person who said
 one word and stopped. A pause of `pause`
 seconds ends a final wherever it falls; a sentence that goes on past
-`max_chars` is cut at its last clause (or at the limit); one that waits longer
+`max_chars` is cut at its last clause (or at the limit, unless its end is a
+few words on); one that waits longer
 than `max_hold` seconds for its end is cut the same way.
 """
 
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from lt.asr.hypothesis import HypWord
 from lt.captions import ends_clause, ends_sentence
 
+SENTENCE_END_AHEAD = 3  # words a long final with no clause in it may run on to end with its sentence
 
 @dataclass(frozen=True)
 class FinalRules:
@@ -45,8 +47,19 @@ def next_final(words: list[HypWord], rules: FinalRules, closed: bool) -> int | N
         if ends_clause(text):
             clause = i + 1
         if chars >= rules.max_chars:
-            return clause or i + 1
+            return clause or _sentence_end_soon(words, i, closed)
     return len(words) if closed and words else None
+
+
+def _sentence_end_soon(words: list[HypWord], i: int, closed: bool) -> int | None:
+    """Where to cut a long final with no clause in it: at its sentence's end if that comes within
+    a few words (rather than leave "internet." on its own), else here. While those few words are
+    not all known yet, it waits."""
+    ahead = words[i + 1 : i + 1 + SENTENCE_END_AHEAD]
+    for j, word in enumerate(ahead):
+        if ends_sentence(word.text.strip()):
+            return i + 2 + j
+    return i + 1 if closed or len(ahead) == SENTENCE_END_AHEAD else None
 
 
 def early_cut(words: list[HypWord]) -> int:
@@ -69,7 +82,11 @@ class Segmenter:
         self.pending: list[HypWord] = []
 
     def add(self, words: list[HypWord]) -> None:
-        self.pending.extend(words)
+        for word in words:
+            # A mark the decoder adds after the sentence before it went out ("." once a pause
+            # closed it) would be a final of its own: there is no word left to carry it.
+            if self.pending or word.key:
+                self.pending.append(word)
 
     def cut(self, now: float, *, closed: bool = False) -> list[list[HypWord]]:
         """The finals that are ready at audio time `now`."""

@@ -30,11 +30,11 @@ from lt.asr.sentences import FinalRules
 from lt.asr.streaming import Output, StreamingPolicy, StreamSettings
 from lt.asr.vad import SileroVad, VoiceDetector
 from lt.errors import ExitCode, LtError, Terminated
-from lt.events import Event, ErrorEvent, SessionEvent, TranscriptEvent, Word, event_id, new_session_id
+from lt.events import CAPTURE, TRANSCRIBE, Event, ErrorEvent, SessionEvent, TranscriptEvent, Word, event_id, new_session_id
 from lt.pcm import SAMPLE_RATE, to_float
 from lt.speakers.settings import SpeakerSettings
 
-STAGE = "transcribe"
+STAGE = TRANSCRIBE
 
 log = logging.getLogger("lt.transcribe")
 
@@ -209,8 +209,7 @@ class TranscribeRun:
         self.ended = True
         if self.speakers is not None:
             self.stats.speakers = self.speakers.summary()
-        self.stats.audio_seconds = self.audio.seconds
-        self.stats.wall_seconds = time.monotonic() - self.began
+        self.tally()
         return SessionEvent(
             session=self.session,
             id=event_id(self.session, "session", STAGE, "end"),
@@ -221,6 +220,11 @@ class TranscribeRun:
             language=self.settings.language or "auto",
             stats=dataclasses.asdict(self.stats),
         ).stamped(STAGE)
+
+    def tally(self) -> None:
+        """The totals so far: the end event carries them, and a run cut short (a closed pipe) has none."""
+        self.stats.audio_seconds = self.audio.seconds
+        self.stats.wall_seconds = round(time.monotonic() - self.began, 3)
 
     # streaming
 
@@ -409,7 +413,7 @@ class TranscribeRun:
             confidence=round(confidence, 3),
             no_speech_prob=round(no_speech, 3),
             flags=guards.flags(evidence),
-            t={"capture": self.audio.arrival(phrase.end), STAGE: time.time()},
+            t={CAPTURE: self.audio.arrival(phrase.end), STAGE: time.time()},
         )
 
 

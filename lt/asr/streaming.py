@@ -47,6 +47,7 @@ KEEP_COMMITTED = 2  # committed words left in the buffer when it is cut, to anch
 ECHO_WORDS = 5  # released words a fresh decode may repeat from the audio left at the cut
 ECHO_WITHIN = 1.0  # seconds after the cut within which a repeat of them is an echo
 COVERED = 1.0  # the words before a pause reach this close to it when the decoder has transcribed them all
+MISSED = 0.25  # speech heard after the last word written: the decoder left a word out (it often drops the last)
 LOOP_WORDS = 4  # a run of this many words said twice in one hypothesis is the decoder looping
 
 
@@ -98,6 +99,7 @@ class StreamingPolicy:
         self.prompt_language: str | None = None
         self.released: list[HypWord] = []  # the last words whose audio left the buffer, to spot their echo
         self.in_utterance = False
+        self.looked_again = False  # this utterance had its one more decode for a word left out
         self.spans: list[Span] = []  # speech in the buffer now
         self.heard: list[Span] = []  # speech since the oldest word not yet out in a final, for the guards
         self.stats = PolicyStats()
@@ -169,7 +171,9 @@ class StreamingPolicy:
         paused = final or now - speech_end >= self.settings.pause
         heard_all = self.heard_upto >= speech_end + HEARD_END  # nothing new since the last decode
         if heard_all and (paused or not self.hypotheses.tentative):
-            return self._end_utterance(now, final) if paused else self._advance(now)
+            if not self._words_missing():
+                return self._end_utterance(now, final) if paused else self._advance(now)
+            self.looked_again = True  # one more decode, now with silence after the speech, may write it
         heard = self._heard_until(now)
         hypothesis, looped = _without_loop(self._decode())
         speech = self._speech_seconds()
@@ -200,8 +204,17 @@ class StreamingPolicy:
     def _cut(self, now: float, closed: bool = False) -> Output:
         """The finals that are ready, and the partial of everything else."""
         pending = self.segmenter.pending
-        closed = closed or (bool(pending) and not self.hypotheses.tentative and now - pending[-1].end >= self.settings.pause)
+        closed = closed or (
+            bool(pending) and not self.hypotheses.tentative and now - pending[-1].end >= self.settings.pause and not self._words_missing()
+        )
         return Output(self._phrases(self.segmenter.cut(now, closed=closed)), self._partial())
+
+    def _words_missing(self) -> bool:
+        """The VAD heard the utterance go on after its last word, and no decode has looked again."""
+        if not self.in_utterance or not self.spans or self.looked_again:
+            return False
+        words = [*self.segmenter.pending, *self.hypotheses.tentative]
+        return max((w.end for w in words), default=-math.inf) < self.spans[-1].end - MISSED
 
     def _heard_until(self, now: float) -> float | None:
         """The end of the last stretch of speech that a silence long enough to hear it whole follows."""
@@ -285,6 +298,7 @@ class StreamingPolicy:
         self._trim(upto if upto is not None else max(ends, default=now))
         self.languages.end_utterance()
         self.in_utterance = False
+        self.looked_again = False
         self.heard_upto = 0.0
         return self._cut(now, closed)
 

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from lt.log import setup_logging, stderr_is_live
-from lt.options import Quiet, Verbose, verbosity
+from lt.commands.options import Quiet, Verbose, verbosity
 
 log = logging.getLogger("lt.capture")
 
@@ -43,14 +43,14 @@ def capture(
     """
     from lt.capture import CaptureSettings, CaptureStats, list_input_devices
     from lt.capture import capture as run_capture
-    from lt.errors import LtError
+    from lt.errors import ExitCode, LtError
 
     setup_logging(verbosity(verbose, quiet))
     if list_devices:
         _print_devices(list_input_devices())
         return 0
     if source is None and device is None:
-        raise LtError("no source given", hint="name a file, - for stdin, or mic (see lt capture --help)")
+        raise LtError("no source given", hint="name a file, - for stdin, or mic (see lt capture --help)", code=ExitCode.USAGE)
     if sys.stdout.isatty():
         raise LtError("stdout is a terminal, and raw audio would garble it", hint="pipe it: lt capture SOURCE | lt transcribe")
     settings = CaptureSettings(

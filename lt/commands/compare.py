@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from lt.options import Database, Json
+from lt.commands.options import Database, Json
 
 
 def compare(
@@ -30,7 +30,7 @@ def compare(
     with connect(db) as conn:
         comparison = compare_sessions(conn, session_a, session_b)
     if json_out:
-        from lt.output import print_json
+        from lt.commands.output import print_json
 
         print_json(comparison)
     else:
@@ -42,7 +42,7 @@ def _print(c: dict) -> None:
     from rich.markup import escape
 
     from lt.compare import side_by_side
-    from lt.output import print_table, stdout_console
+    from lt.commands.output import print_table, stdout_console
 
     console = stdout_console()
     e = c["errors"]

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from lt.log import setup_logging
-from lt.options import ComputeDevice, ComputeType, Quiet, Session, Verbose, verbosity
+from lt.commands.options import ComputeDevice, ComputeType, Quiet, Session, Verbose, verbosity
 from lt.tts.engine import EngineKind
 
 log = logging.getLogger("lt.dub")

@@ -10,7 +10,7 @@ import typer
 
 from lt.export import ExportSettings, Format
 from lt.log import setup_logging
-from lt.options import Database, Quiet, Verbose, verbosity
+from lt.commands.options import Database, Quiet, Verbose, verbosity
 
 log = logging.getLogger("lt.export")
 

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from lt.log import setup_logging
-from lt.options import Database, Json, Quiet, Verbose, verbosity
+from lt.commands.options import Database, Json, Quiet, Verbose, verbosity
 
 log = logging.getLogger("lt.jobs")
 
@@ -48,7 +48,7 @@ def jobs(
     with _database(db) as (_, conn):
         rows = list_jobs(conn, statuses=_statuses(state), limit=limit)
     if json_out:
-        from lt.output import print_json
+        from lt.commands.output import print_json
 
         print_json(rows)
         return
@@ -119,7 +119,7 @@ def submit(
         with make_app(target, pool_size=1).open() as app:
             ids = defer(app, specs, queue=queue, priority=priority)
     if json_out:
-        from lt.output import print_json
+        from lt.commands.output import print_json
 
         print_json([{"id": i, "session": s.session, "input": s.input} for i, s in zip(ids, specs)])
     else:
@@ -143,7 +143,7 @@ def show(
     with _database(db) as (_, conn):
         job = job_detail(conn, job_id)
     if json_out:
-        from lt.output import print_json
+        from lt.commands.output import print_json
 
         print_json(job)
     else:
@@ -213,7 +213,7 @@ def watch(
     """
     from lt.jobs.listing import list_jobs
     from lt.jobs.watch import watch_lines, watch_live
-    from lt.output import stdout_console
+    from lt.commands.output import stdout_console
 
     with _database(db) as (_, conn):
         def fetch():
@@ -247,7 +247,7 @@ def _statuses(state: str | None) -> list[str]:
 def _print_jobs(rows: list[dict]) -> None:
     from lt.jobs.watch import model_label, short_input
     from lt.log import stderr_console
-    from lt.output import print_table
+    from lt.commands.output import print_table
 
     if not rows:
         stderr_console().print("no jobs (in that state); submit some with: lt jobs submit FILES...")
@@ -268,7 +268,7 @@ def _print_job(job: dict) -> None:
 
     from lt.jobs.record import STEPS
     from lt.jobs.watch import model_label
-    from lt.output import print_table, stdout_console, when
+    from lt.commands.output import print_table, stdout_console, when
 
     console = stdout_console()
     console.print(f"[bold]job {job['id']}[/]  {escape(job['state'])}  {job['percent']:.0f}%  step: {escape(job['step'] or '–')}", markup=True)

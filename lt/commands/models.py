@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from lt.options import Json, Quiet
+from lt.commands.options import Json, Quiet
 
 models_app = typer.Typer(
     name="models",
@@ -28,13 +27,14 @@ def models(ctx: typer.Context, kind: Kind = None, as_json: Json = False) -> None
     if ctx.invoked_subcommand is not None:
         return
     from lt.catalog.entries import normal_kind
+    from lt.commands.output import print_json, print_table
 
     wanted = normal_kind(kind)
     rows = [row for row in _installed_rows() if wanted in (None, row["kind"])]
     if as_json:
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        print_json(rows)
         return
-    _table(INSTALLED_COLUMNS, [tuple(_cell(c, row[c]) for c in INSTALLED_COLUMNS) for row in rows])
+    print_table(INSTALLED_COLUMNS, [tuple(_cell(c, row[c]) for c in INSTALLED_COLUMNS) for row in rows])
 
 
 def _installed_rows() -> list[dict]:
@@ -64,6 +64,7 @@ def available(
     """
     from lt.catalog.entries import catalogue, normal_kind
     from lt.catalog.installed import find_installed
+    from lt.commands.output import print_json, print_table
     from lt.mt.languages import check_code
 
     shelf = catalogue()
@@ -73,11 +74,11 @@ def available(
     code = check_code(lang, "--lang") if lang else None
     entries = sorted(shelf.select(normal_kind(kind), code), key=lambda e: (e.kind, e.name))
     if as_json:
-        print(json.dumps([{**e.to_dict(), "size": e.size, "installed": find_installed(e.name) is not None}
-                          for e in entries], indent=2, ensure_ascii=False))
+        print_json([{**e.to_dict(), "size": e.size, "installed": find_installed(e.name) is not None}
+                          for e in entries])
         return
     header = ("name", "kind", "engine", "size", "languages", "licence", "installed")
-    _table(header, [
+    print_table(header, [
         (e.name, e.kind, e.engine, _cell("size", e.size, approx=e.exact_size is None), _languages(e.languages),
          e.licence, "yes" if find_installed(e.name) else "")
         for e in entries
@@ -89,6 +90,7 @@ def _languages(codes) -> str:
 
 
 def _print_languages(shelf, as_json: bool) -> None:
+    from lt.commands.output import print_json, print_table
     from lt.mt.languages import ISO639_3, NAMES
 
     rows = []
@@ -96,9 +98,9 @@ def _print_languages(shelf, as_json: bool) -> None:
         counts = {kind: len(shelf.select(kind, code)) for kind in ("asr", "mt", "tts")}
         rows.append({"code": code, "iso639_3": ISO639_3[code], "name": name, **counts})
     if as_json:
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        print_json(rows)
         return
-    _table(("code", "iso639-3", "name", "asr", "mt", "tts"), [tuple(r.values()) for r in rows])
+    print_table(("code", "iso639-3", "name", "asr", "mt", "tts"), [tuple(r.values()) for r in rows])
 
 
 @models_app.command()
@@ -248,12 +250,6 @@ def _cell(column: str, value, approx: bool = False) -> str:
         return "?" if value is None else ""
     text = f"{value / 1e9:.2f} GB" if value >= 1e9 else f"{value / 1e6:.1f} MB"
     return f"~{text}" if approx else text
-
-
-def _table(header: tuple[str, ...], rows: list[tuple]) -> None:
-    from lt.output import print_table
-
-    print_table(header, rows)
 
 
 def _say(line: str) -> None:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import contextlib
-import enum
 import logging
 import re
 import sys
@@ -13,20 +12,12 @@ import typer
 from lt.captions import ReadingTime
 from lt.log import setup_logging
 from lt.ndjson import OnBad
-from lt.options import OnBadLine, Quiet, Verbose, verbosity
+from lt.commands.options import OnBadLine, Quiet, Verbose, verbosity
 from lt.overlay.clock import ClockKind
+from lt.overlay.layout import SpeakerStyle
 from lt.overlay.sinks import SinkKind
 
 log = logging.getLogger("lt.overlay")
-
-class SpeakerStyle(str, enum.Enum):
-    prefix = "prefix"
-    colour = "colour"
-    off = "off"
-
-
-# Files are timed by the words' audio time; screens by the wall clock.
-DEFAULT_CLOCK = {SinkKind.video: ClockKind.events, SinkKind.png: ClockKind.events}
 
 
 def overlay(
@@ -70,28 +61,22 @@ def overlay(
     """
     from lt.errors import ExitCode, LtError
     from lt.ndjson import ReadStats, read_events, rejected_exit_code
-    from lt.overlay.backgrounds import open_background
-    from lt.overlay.layout import load_font
-    from lt.overlay.render import Style
-    from lt.overlay.sinks import SinkSettings, audio_seconds, open_sink
-    from lt.overlay.stage import OverlaySettings, OverlayStats, run_overlay
+    from lt.overlay.layout import Style
+    from lt.overlay.sinks import SinkSettings, audio_seconds
+    from lt.overlay.stage import DEFAULT_CLOCK, OverlaySettings, OverlayStats, run_overlay
 
     setup_logging(verbosity(verbose, quiet))
-    _require_pillow()
     if audio is not None and sink is not SinkKind.video:
         raise LtError("--audio goes with --sink video", hint="add --sink video --out FILE.mp4", code=ExitCode.USAGE)
     frame_size = _parse_size(size)
-    style = Style(font=str(font) if font else None, text_size=text_size / 100, box=box, speaker_style=speaker_style.value)
-    load_font(style.font, 12)  # a bad --font fails now, not at the first caption
+    style = Style(font=str(font) if font else None, text_size=text_size / 100, box=box, speaker_style=speaker_style)
+    sink_settings = SinkSettings(
+        kind=sink, size=frame_size, fps=fps, out=out, audio=str(audio) if audio else None,
+        every=every, camera=camera, backend=backend,
+    )
     read_stats, stats = ReadStats(), OverlayStats()
     with contextlib.ExitStack() as stack:
-        background_source = open_background(background, frame_size)
-        stack.callback(background_source.close)
-        frame_sink = open_sink(SinkSettings(
-            kind=sink, size=frame_size, fps=fps, out=out, audio=str(audio) if audio else None,
-            every=every, camera=camera, backend=backend,
-        ))
-        stack.callback(frame_sink.close)
+        background_source, frame_sink = _opened(stack, style, background, sink_settings)
         settings = OverlaySettings(
             size=frame_size, fps=fps, clock=clock or DEFAULT_CLOCK.get(sink, ClockKind.live),
             langs=_parse_langs(langs), timing=ReadingTime(cps, min_seconds, max_seconds), style=style,
@@ -106,13 +91,19 @@ def overlay(
     return rejected_exit_code(read_stats)
 
 
-def _require_pillow() -> None:
-    from lt.errors import missing_extra
+def _opened(stack: contextlib.ExitStack, style, background: str, sink_settings):
+    """The background and the sink; the virtual camera is the default, which most machines lack,
+    so its error says what else there is."""
+    from lt.errors import ExitCode, LtError
+    from lt.overlay.stage import open_output
 
     try:
-        import PIL  # noqa: F401
-    except ImportError:
-        raise missing_extra("pillow", "overlay") from None
+        return stack.enter_context(open_output(style, background, sink_settings))
+    except LtError as exc:
+        if sink_settings.kind is not SinkKind.virtualcam or exc.code is not ExitCode.UNAVAILABLE:
+            raise
+        elsewhere = "or draw the captions elsewhere: --sink video --out captions.mp4, or --sink y4m | ffplay -"
+        raise LtError(exc.message, hint=f"{exc.hint}; {elsewhere}" if exc.hint else elsewhere, code=exc.code) from None
 
 
 def _parse_size(text: str) -> tuple[int, int]:
@@ -135,13 +126,14 @@ def _tracer(stack: contextlib.ExitStack, path: Path | None):
     if path is None:
         return None
     from lt.errors import LtError
+    from lt.events import FRAME
     from lt.ndjson import EventWriter
 
     try:
         writer = EventWriter(stack.enter_context(open(path, "wb")))
     except OSError as exc:
         raise LtError(f"cannot write trace {path}: {exc.strerror}", hint="choose another --trace path") from None
-    return lambda event, wall: writer.write(event.stamped("frame", wall))
+    return lambda event, wall: writer.write(event.stamped(FRAME, wall))
 
 
 def register(app: typer.Typer) -> None:

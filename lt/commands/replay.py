@@ -8,7 +8,7 @@ import typer
 
 from lt.errors import LtError
 from lt.log import setup_logging
-from lt.options import Database, Quiet, Verbose, verbosity
+from lt.commands.options import Database, Quiet, Verbose, verbosity
 
 log = logging.getLogger("lt.replay")
 
@@ -77,7 +77,7 @@ def _write_events(conn, session: str, settings) -> None:
 
 
 def _write_audio(conn, session: str, settings) -> None:
-    from lt.capture import BYTES_PER_SECOND
+    from lt.pcm import BYTES_PER_SECOND
     from lt.replay import replay_audio
 
     out = sys.stdout.buffer

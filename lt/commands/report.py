@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from lt.log import setup_logging
-from lt.options import Database, Quiet, Verbose, verbosity
+from lt.commands.options import Database, Quiet, Verbose, verbosity
 
 log = logging.getLogger("lt.report")
 

@@ -4,7 +4,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from lt.options import Database, Json
+from lt.commands.options import Database, Json
 
 
 def search(
@@ -39,7 +39,7 @@ def search(
     with connect(db) as conn:
         hits = run_search(conn, SearchQuery(query, lang=lang, session=session, speaker=speaker, limit=limit))
     if json_out:
-        from lt.output import print_json
+        from lt.commands.output import print_json
 
         print_json([{**hit, "snippet": marked(hit["snippet"])} for hit in hits])
     else:
@@ -71,7 +71,7 @@ def _print(hits: list[dict]) -> None:
     from rich.text import Text
 
     from lt.log import stderr_console
-    from lt.output import seconds, stdout_console
+    from lt.commands.output import seconds, stdout_console
 
     if not hits:
         stderr_console().print("no matches")

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from lt.errors import LtError
-from lt.options import Database, Json
+from lt.commands.options import Database, Json
 
 
 def parse_day(text: str, *, end: bool) -> dt.datetime:
@@ -58,7 +58,7 @@ def sessions(
     with connect(db) as conn:
         rows = stored_sessions(conn, limit=limit, **window)
     if json_out:
-        from lt.output import print_json
+        from lt.commands.output import print_json
 
         print_json(rows)
     else:
@@ -68,7 +68,7 @@ def sessions(
 
 def _print_table(rows: list[dict]) -> None:
     from lt.log import stderr_console
-    from lt.output import print_table, seconds, when
+    from lt.commands.output import print_table, seconds, when
 
     if not rows:
         stderr_console().print("no sessions stored (in that window); store one with: lt capture FILE | lt transcribe | lt store")
@@ -86,7 +86,7 @@ def _print_table(rows: list[dict]) -> None:
 
 def talk(talk_seconds: dict[str, float]) -> str:
     """'Ana 1:02, S2 0:40': who spoke and for how long, most first."""
-    from lt.output import seconds
+    from lt.commands.output import seconds
 
     ranked = sorted(talk_seconds.items(), key=lambda item: -item[1])
     return ", ".join(f"{name} {seconds(value)}" for name, value in ranked)

@@ -10,7 +10,7 @@ import typer
 
 from lt.log import setup_logging
 from lt.ndjson import OnBad
-from lt.options import OnBadLine, Quiet, Verbose, verbosity
+from lt.commands.options import OnBadLine, Quiet, Verbose, verbosity
 from lt.tts.engine import EngineKind
 
 log = logging.getLogger("lt.speak")
@@ -119,7 +119,7 @@ def _run(synth, settings, output_settings, on_bad: OnBad) -> int:
 
 
 def _list_devices() -> int:
-    from lt.output import print_table
+    from lt.commands.output import print_table
     from lt.tts.live import output_devices
 
     print_table(("index", "name", "channels", "default rate"), [(d["index"], d["name"], d["channels"], d["default_rate"]) for d in output_devices()])

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from lt.log import setup_logging
-from lt.options import Database, Json, Quiet, Verbose, verbosity
+from lt.commands.options import Database, Json, Quiet, Verbose, verbosity
 
 log = logging.getLogger("lt.speakers")
 
@@ -64,7 +64,7 @@ def speakers(
 
 
 def _setup(json_out: bool) -> int:
-    from lt.output import print_json
+    from lt.commands.output import print_json
     from lt.speakers.model import ensure_model, model_files
 
     path = ensure_model()
@@ -83,7 +83,7 @@ def _enrol(name: str, source: str, json_out: bool) -> int:
 
     voice, path = enrol(name, source)
     if json_out:
-        from lt.output import print_json
+        from lt.commands.output import print_json
 
         print_json({"name": voice.name, "seconds": round(voice.seconds, 2), "path": str(path)})
     else:
@@ -97,7 +97,7 @@ def _voices(json_out: bool) -> int:
 
     voices = load_voices()
     if json_out:
-        from lt.output import print_json
+        from lt.commands.output import print_json
 
         print_json([{"name": v.name, "seconds": round(v.seconds, 2)} for v in voices])
         return 0
@@ -106,7 +106,7 @@ def _voices(json_out: bool) -> int:
 
         stderr_console().print(f"no voices enrolled in {voices_dir()}; add one with: lt speakers enrol NAME FILE", markup=False)
         return 0
-    from lt.output import print_table, seconds
+    from lt.commands.output import print_table, seconds
 
     print_table(("name", "enrolled from"), [(v.name, seconds(v.seconds)) for v in voices])
     return 0
@@ -138,7 +138,7 @@ def _rename(session: str, speaker: str, name: str, db: str | None) -> int:
 def _session(session: str, db: str | None, json_out: bool) -> int:
     from lt.db import queries
     from lt.db.connect import connect
-    from lt.output import print_json, print_table, seconds
+    from lt.commands.output import print_json, print_table, seconds
 
     with connect(db) as conn:
         queries.require_session(conn, session)

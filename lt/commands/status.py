@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 import typer
 
-from lt.options import Database, Json
+from lt.commands.options import Database, Json
 
 
 def status(
@@ -30,7 +30,7 @@ def status(
     with connect(db) as conn:
         report = session_status(conn, session, StatusSettings(min_gap=min_gap))
     if json_out:
-        from lt.output import print_json
+        from lt.commands.output import print_json
 
         print_json(report)
     else:
@@ -41,7 +41,7 @@ def status(
 def _print(s: dict[str, Any]) -> None:
     from rich.markup import escape
 
-    from lt.output import print_table, seconds, stdout_console, when
+    from lt.commands.output import print_table, seconds, stdout_console, when
 
     console = stdout_console()
     state = "ended" if s["ended"] else f"no end marker; last event {s['idle_seconds']:.0f} s ago"

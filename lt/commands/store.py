@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from typing import Annotated, Optional
 
@@ -8,9 +9,19 @@ import typer
 
 from lt.log import setup_logging
 from lt.ndjson import OnBad
-from lt.options import Database, OnBadLine, Quiet, Verbose, verbosity
+from lt.commands.options import Database, OnBadLine, Quiet, Verbose, verbosity
 
 log = logging.getLogger("lt.store")
+
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+
+
+def byte_size(text: str) -> int:
+    """'64M', '512k', '1G', '100000' (bytes); K, M, G are powers of 1024 (KiB, MiB, GiB also read)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?\s*", text, re.I)
+    if not match or float(match.group(1)) * _UNITS[match.group(2).lower()] < 1:
+        raise typer.BadParameter(f"{text!r} is not a size: use bytes, or a number with K, M or G (e.g. 64M)")
+    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
 
 
 def store(
@@ -18,7 +29,8 @@ def store(
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, envvar="LT_STORE_BATCH_SIZE", help="Commit when this many events wait.")] = 500,
     flush_ms: Annotated[float, typer.Option("--flush-ms", min=0, envvar="LT_STORE_FLUSH_MS", help="Commit when the oldest waiting event is this old.")] = 100.0,
     retry_for: Annotated[float, typer.Option("--retry-for", min=0, envvar="LT_STORE_RETRY_FOR", help="Seconds to keep retrying an unavailable database before spilling to a file.")] = 120.0,
-    buffer: Annotated[int, typer.Option("--buffer", min=1, help="Events held while the database is unavailable; when full, stdin is not read.")] = 10_000,
+    buffer: Annotated[int, typer.Option("--buffer", parser=byte_size, metavar="SIZE", envvar="LT_STORE_BUFFER", help="Memory for events read and not yet stored, in bytes as encoded (UTF-8, as the lines came) plus 2 KiB an event: e.g. 64M, 500k. When it is full (the database slow or away), stdin is not read.")] = "64M",
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, envvar="LT_STORE_TIMEOUT", help="Seconds without an answer from the server before a batch is given up as hung and retried.")] = 10.0,
     max_rate: Annotated[Optional[float], typer.Option("--max-rate", min=0.001, help="At most this many events a second (token bucket).")] = None,
     audio_bytes: Annotated[bool, typer.Option("--audio-bytes", help="Store the bytes of audio events that carry them, not only their metadata.")] = False,
     db: Database = None,
@@ -32,9 +44,10 @@ def store(
     is started. Re-running the same input stores nothing twice. Bad lines and
     events the database rejects go to the dead_letters table (exit code 3);
     --on-bad skip drops them, --on-bad fail stops at the first. If the database
-    stays away longer than --retry-for, what was read but not stored is spilled
-    to a file named on stderr (exit 4). Ctrl-C / SIGTERM: what was read is
-    committed first (exit 130 / 143).
+    stays away (or hung) longer than --retry-for, reading stops and what was
+    read but not stored is spilled to files named on stderr, with how many
+    lines each holds (exit 4). Ctrl-C / SIGTERM: what was read is committed
+    first (exit 130 / 143).
 
     Examples:
 
@@ -51,7 +64,7 @@ def store(
 
     setup_logging(verbosity(verbose, quiet))
     settings = StoreSettings(
-        batch_size=batch_size, flush_ms=flush_ms, retry_for=retry_for, buffer_events=buffer,
+        batch_size=batch_size, flush_ms=flush_ms, retry_for=retry_for, buffer_bytes=buffer, timeout=timeout,
         max_rate=max_rate, audio_bytes=audio_bytes, on_bad=on_bad,
     )
     target = resolve(db)
@@ -60,6 +73,7 @@ def store(
     runner = Store(target, settings, stats)
     out = EventWriter() if tee else None
     try:
+        # lt.ndjson reads the descriptor itself, so a reading thread never holds sys.stdin's lock.
         for batch in runner.run(read_lines(sys.stdin.buffer)):
             if out is not None:
                 out.write_all(batch.stamped())

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from lt.log import setup_logging
-from lt.options import ComputeDevice, ComputeType, Quiet, Session, Verbose, verbosity
+from lt.commands.options import ComputeDevice, ComputeType, Quiet, Session, Verbose, verbosity
 
 log = logging.getLogger("lt.transcribe")
 
@@ -114,6 +114,7 @@ def transcribe(
         raise
     finally:
         if stats.mode:
+            run.tally()
             log.info(stats.summary())
     return exit_code(stats)
 
@@ -126,16 +127,29 @@ def _language_list(value: str | None) -> tuple[str, ...]:
 
 
 def _audio_only(fd: int):
-    """Refuse the two inputs people pipe in by mistake: NDJSON events and a WAV file."""
+    """Refuse the inputs people pipe in by mistake: NDJSON events, other text and a WAV file."""
     from lt.asr.pcm_input import fd_chunks, read_head
     from lt.errors import LtError
 
-    head = read_head(fd, 4)
+    head = read_head(fd, 64)  # 2 ms of audio: a live source is not held up
     if head.lstrip().startswith(b"{"):
         raise LtError("stdin carries JSON events, not audio", hint="lt transcribe reads raw PCM: lt capture FILE | lt transcribe")
-    if head == b"RIFF":
+    if head[:4] == b"RIFF":
         raise LtError("stdin is a WAV file, not raw PCM", hint="decode it first: lt capture FILE.wav | lt transcribe")
+    if _is_text(head):
+        raise LtError("stdin is text, not audio", hint="lt transcribe reads raw PCM: pipe it from lt capture (lt capture FILE | lt transcribe)")
     return fd_chunks(fd, head)
+
+
+def _is_text(head: bytes) -> bool:
+    """Printable UTF-8 (a truncated last character allowed): 32 samples of sound never are."""
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:
+            return False
+        text = head[: exc.start].decode("utf-8")
+    return bool(text.strip()) and all(c.isprintable() or c in "\t\r\n" for c in text)
 
 
 def register(app: typer.Typer) -> None:

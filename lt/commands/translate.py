@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import enum
 import logging
 import sys
 from pathlib import Path
@@ -9,16 +8,11 @@ from typing import Annotated, Optional
 import typer
 
 from lt.log import setup_logging
-from lt.options import ComputeDevice, ComputeType, OnBadLine, Quiet, Verbose, verbosity
+from lt.mt.engine import Engine
+from lt.commands.options import ComputeDevice, ComputeType, OnBadLine, Quiet, Verbose, verbosity
 from lt.ndjson import OnBad
 
 log = logging.getLogger("lt.translate")
-
-
-class Engine(str, enum.Enum):
-    auto = "auto"
-    ct2 = "ct2"
-    bergamot = "bergamot"
 
 
 def translate(
@@ -77,36 +71,27 @@ def translate(
 
       lt transcribe < audio.pcm | lt translate --to es,de --model en-es=~/models/opus-mt-en-es
     """
-    from lt.errors import ExitCode, LtError
+    from lt.errors import ExitCode
     from lt.mt.cache import TranslationCache
     from lt.mt.ct2 import Ct2Settings
     from lt.mt.languages import check_code
-    from lt.mt.router import RouterSettings, build_router
+    from lt.mt.router import RouterSettings, open_router
     from lt.mt.stage import TranslateSettings, TranslateStats, translate_events
     from lt.ndjson import EventWriter, ReadStats, read_events, rejected_exit_code
 
     setup_logging(verbosity(verbose, quiet))
-    targets = tuple(dict.fromkeys(check_code(code, "--to") for code in to.split(",") if code.strip()))
-    if not targets:
-        raise LtError("--to names no language", hint="e.g. --to es,pt")
+    targets = _targets(to)
     source_lang = check_code(source, "--from") if source else None
     settings = TranslateSettings(
         targets=targets, source=source_lang, partials=partials, partial_interval=partial_interval,
         speculate=speculate, speculate_words=speculate_words,
         batch_size=batch_size, batch_wait=batch_wait, cache_size=cache_size,
     )
-    router = build_router(RouterSettings(
-        engine=engine.value,
-        model_options=tuple(model or ()),
-        models_dir=models_dir,
+    router = open_router(RouterSettings(
+        engine=engine, model_options=tuple(model or ()), models_dir=models_dir,
         ct2=Ct2Settings(device=device, compute_type=compute_type, threads=threads, beam_size=beam, max_batch=batch_size),
         bergamot_threads=threads,
-    ))
-    if source_lang:
-        router.prepare(source_lang, targets)
-    else:
-        router.require_some(targets)
-        router.warm(targets)
+    ), targets, source_lang)
     read_stats, stats, cache = ReadStats(), TranslateStats(), TranslationCache(cache_size)
     events = read_events(sys.stdin.buffer, stage="translate", on_bad=on_bad, stats=read_stats)
     try:
@@ -114,9 +99,18 @@ def translate(
     finally:
         log.info(stats.summary(targets))
         log.debug(cache.summary())
-    code = rejected_exit_code(read_stats)
     # Translations that could not be made are error events downstream: the run is not a clean success.
-    return code or (ExitCode.REJECTED_INPUT if stats.errors else ExitCode.OK)
+    return rejected_exit_code(read_stats) or (ExitCode.REJECTED_INPUT if stats.errors else ExitCode.OK)
+
+
+def _targets(to: str) -> tuple[str, ...]:
+    from lt.errors import ExitCode, LtError
+    from lt.mt.languages import check_code
+
+    targets = tuple(dict.fromkeys(check_code(code, "--to") for code in to.split(",") if code.strip()))
+    if not targets:
+        raise LtError("--to names no language", hint="e.g. --to es,pt", code=ExitCode.USAGE)
+    return targets
 
 
 def register(app: typer.Typer) -> None:

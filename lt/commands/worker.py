@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from lt.log import setup_logging
-from lt.options import ComputeDevice, ComputeType, Database, Quiet, Verbose, verbosity
+from lt.commands.options import ComputeDevice, ComputeType, Database, Quiet, Verbose, verbosity
 
 # procrastinate's own lines about each job's outcome repeat lt's (and carry tracebacks)
 _REPEATED = frozenset({"job_error", "job_error_retry", "job_success", "job_aborted", "job_aborted_retry"})

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote, quote_plus, unquote
 
 from lt.errors import ExitCode, LtError, missing_extra, redact
 from lt.home import lt_home
@@ -43,9 +45,28 @@ class Target:
     def masked(self) -> str:
         return redact(self.url)
 
+    def scrub(self, text: str) -> str:
+        """`text` (an error from the driver, say) with this target's password masked, in any spelling."""
+        secret = _password(self.url)
+        if secret and len(secret) >= 4:  # a shorter one would mask half the message; redact() still runs
+            for spelling in {secret, quote(secret), quote(secret, safe=""), quote_plus(secret)}:
+                text = text.replace(spelling, "***")
+        return redact(text)
+
     def __repr__(self) -> str:
         # Keeps the password out of tracebacks and debug logs that format the object.
         return f"Target({self.masked()!r}, embedded={self.embedded!r})"
+
+
+def _password(url: str) -> str | None:
+    """The password in a URL or a key=value connection string, even a malformed one (a space in it)."""
+    if "://" in url:
+        userinfo = url.split("://", 1)[1].rpartition("@")[0]
+        if ":" in userinfo:
+            return unquote(userinfo.split(":", 1)[1]) or None
+        return None
+    match = re.search(r"\bpassword\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", url)
+    return match.group(1).strip("'") if match else None
 
 
 def embedded_dir() -> Path:
@@ -152,7 +173,7 @@ def connect(target: Target | str | None = None, *, migrate: bool = True) -> psyc
 
 def unavailable(target: Target, exc: BaseException) -> LtError:
     return LtError(
-        f"cannot reach the database {target.masked()}: {redact(str(exc)).strip()}",
+        f"cannot reach the database {target.masked()}: {target.scrub(str(exc)).strip()}",
         hint=f"check that the server runs and the URL is right (--db / {ENV_URL}); `lt db url` shows the one in use",
         code=ExitCode.UNAVAILABLE,
     )

@@ -6,21 +6,27 @@ transaction each, when `batch_size` events are waiting or the oldest has
 waited `flush_ms`. An event is acknowledged (counted, and yielded for
 `--tee`) only after its batch committed.
 
-When the server goes away the batch stays in the buffer and is retried with
-exponential backoff and jitter; reading goes on until the buffer is full,
-then stops, so the pipe pushes back on the stage before. After `retry_for`
-seconds without success everything read but not committed goes to a spill
-file (NDJSON, replay it with `lt store < FILE`) and the stage fails with
-ExitCode.UNAVAILABLE.
+What is held in memory, read ahead and buffered together, is bounded in
+bytes (`buffer_bytes`): each line counts as its encoded size (UTF-8, as it
+came) plus rows.ITEM_OVERHEAD; when the bound is reached, stdin is not read
+until a commit makes room (one line may go over it).
+
+When the server goes away, or gives no answer within `timeout`, the batch
+stays in the buffer and is retried with exponential backoff and jitter;
+reading goes on until the buffer is full, then stops, so the pipe pushes
+back on the stage before. After `retry_for` seconds without success, reading
+stops, everything read but not committed goes to spill files (lt.db.spill;
+replay them with `lt store < FILE`) and the stage fails with
+ExitCode.UNAVAILABLE, saying how many lines went where. Lines still in the
+pipe then were never read: the stage before sees a closed pipe.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import logging
-import os
 import random
+import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -29,11 +35,11 @@ from pathlib import Path
 
 from lt import shutdown
 from lt.db.connect import Target
-from lt.db.rows import Item, Rejected, Stored, item_from_line
+from lt.db.rows import ITEM_OVERHEAD, Item, Rejected, Stored, item_from_line
+from lt.db.spill import Spilled, spill
 from lt.db.writer import BatchResult, BatchWriter, TransactionGate, Unavailable, WriterSettings, shared_gate
 from lt.errors import ExitCode, LtError, Terminated
-from lt.events import AnyEvent, Event, UnknownEvent
-from lt.home import lt_home
+from lt.events import STORE, AnyEvent, Event, UnknownEvent
 from lt.latency import percentile
 from lt.ndjson import BadLines, Line, OnBad
 from lt.ratelimit import TokenBucket
@@ -43,7 +49,8 @@ log = logging.getLogger("lt.store")
 
 BACKOFF_FIRST_S = 0.05
 BACKOFF_MAX_S = 2.0
-READ_AHEAD_LINES = 256
+# Lines parsed ahead while a batch commits (within the byte bound): a few batches' worth.
+READ_AHEAD_LINES = 4096
 
 
 @dataclass(frozen=True)
@@ -51,8 +58,8 @@ class StoreSettings:
     batch_size: int = 500
     flush_ms: float = 100.0
     retry_for: float = 120.0
-    buffer_events: int = 10_000
     buffer_bytes: int = 64 << 20
+    timeout: float = 10.0
     max_rate: float | None = None
     max_transactions: int = 4
     audio_bytes: bool = False
@@ -74,15 +81,18 @@ class StoreStats:
     full_waits: int = 0
     rate_waits: int = 0
     rate_wait_s: float = 0.0
+    deadlocks: int = 0
     spilled: int = 0
-    spill_path: Path | None = None
+    spill_files: list[Path] = field(default_factory=list)
+    not_kept: int = 0
     commit_ms: deque = field(default_factory=lambda: deque(maxlen=10_000))
 
     def commit_percentile(self, q: float) -> float | None:
-        return percentile(list(self.commit_ms), q * 100) if self.commit_ms else None
+        """The q-th percentile (0-100, as lt.latency.percentile takes it) of the commit times, in ms."""
+        return percentile(list(self.commit_ms), q) if self.commit_ms else None
 
     def summary(self, gate: TransactionGate) -> str:
-        p50, p99 = self.commit_percentile(0.5), self.commit_percentile(0.99)
+        p50, p99 = self.commit_percentile(50), self.commit_percentile(99)
         latency = f"commit p50 {p50:.1f} ms, p99 {p99:.1f} ms" if p50 is not None else "no commits"
         parts = [
             f"stored {self.stored} events ({self.new} new, {self.stored - self.new} already stored) "
@@ -91,11 +101,14 @@ class StoreStats:
             latency,
             f"queue max {self.max_queue} (full {self.full_waits} times)",
             f"{self.retries} retries ({self.unavailable_s:.1f} s unavailable)",
+            f"{self.deadlocks} deadlocks retried",
             f"rate waits {self.rate_waits} ({self.rate_wait_s:.1f} s)",
             f"transaction waits {gate.waits}",
         ]
         if self.spilled:
-            parts.append(f"{self.spilled} spilled to {self.spill_path}")
+            parts.append(f"{self.spilled} spilled to {', '.join(map(str, self.spill_files))}")
+        if self.not_kept:
+            parts.append(f"{self.not_kept} neither stored nor spilled")
         return "; ".join(parts)
 
 
@@ -118,11 +131,20 @@ class Store:
         self.settings = settings
         self.stats = stats
         self.gate = gate or shared_gate(settings.max_transactions)
-        self.writer = BatchWriter(target, WriterSettings(settings.source, settings.on_bad is OnBad.fail), self.gate)
-        self.bad_lines = BadLines(settings.on_bad, "store", kept_as="to dead letters")
+        self.writer = BatchWriter(
+            target,
+            WriterSettings(
+                settings.source, settings.on_bad is OnBad.fail, connect_timeout=min(5.0, settings.timeout), timeout=settings.timeout,
+            ),
+            self.gate,
+        )
         self.buffer: deque[tuple[float, Item]] = deque()
         self.buffered_bytes = 0
+        self.read_ahead_bytes = 0
+        self._room = threading.Condition()
+        self._reading_stopped = False
         self.reader: ReadAhead | None = None
+        self.bad_lines = BadLines(settings.on_bad, "store", kept_as="to dead letters")
         self.last_session: str | None = None
         self.outage_since: float | None = None
         self.attempts = 0
@@ -133,12 +155,13 @@ class Store:
 
     def run(self, lines: Iterable[Line]) -> Iterator[Committed]:
         """The committed batches, in input order."""
-        self.reader = ReadAhead(lines, maxsize=READ_AHEAD_LINES)
         try:
-            # Connecting and migrating now keeps that time out of the first live event's latency.
+            # Connecting and migrating now keeps that time out of the first live event's latency;
+            # before reading, so that a URL that can never work stops the stage with nothing read.
             self.writer.open()
         except Unavailable as exc:
             self._unavailable(str(exc))
+        self.reader = ReadAhead(self._metered(lines), maxsize=READ_AHEAD_LINES)
         bucket = TokenBucket(self.settings.max_rate) if self.settings.max_rate else None
         done = False
         while not done or self.buffer:
@@ -165,7 +188,9 @@ class Store:
                 if bucket is not None:
                     bucket.take()
                 done = self._accept(line)
+                self._taken(line)
         if self.failed is not None:
+            self._take_read_ahead()
             raise self.failed
 
     def finish(self) -> None:
@@ -184,8 +209,8 @@ class Store:
             except (KeyboardInterrupt, Terminated):
                 # Interrupted again while committing the rest: keep it in a file rather than lose it.
                 if self.buffer:
-                    path = self._spill()
-                    log.error("%d events not stored were written to %s (store them: lt store < %s)", self.stats.spilled, path, path)
+                    spilled = self._spill()
+                    log.error("%s (store them: %s)", spilled, spilled.replay_hint() or "-")
                 raise
         finally:
             self.writer.close()
@@ -210,14 +235,47 @@ class Store:
         return False
 
     def _take_read_ahead(self) -> None:
-        """Lines already read from stdin are part of what must be committed or spilled."""
-        while self.reader is not None and self.failed is None:
-            line = self.reader.get(timeout=0)
-            if line is END or line is TIMEOUT or self._accept(line):
+        """Stop reading: the lines already read from stdin are part of what must be committed or spilled."""
+        if self.reader is None:
+            return
+        with self._room:
+            self._reading_stopped = True
+            self._room.notify_all()
+        for line in self.reader.stop():
+            if self.failed is not None or self._accept(line):
                 return
+            self._taken(line)
+
+    def _metered(self, lines: Iterable[Line]) -> Iterator[Line]:
+        """The input, read (on the reader's thread) only while what is held is under the byte bound."""
+        source = iter(lines)
+        while True:
+            with self._room:
+                self._room.wait_for(lambda: self._reading_stopped or self._room_left())
+                if self._reading_stopped:
+                    return
+            line = next(source, None)
+            if line is None:
+                return
+            with self._room:
+                self.read_ahead_bytes += held_size(line)
+            yield line
+
+    def _room_left(self) -> bool:
+        return self.read_ahead_bytes + self.buffered_bytes < self.settings.buffer_bytes
+
+    def _taken(self, line: Line) -> None:
+        """`line` moved from the read-ahead to the buffer (or was dropped by the bad-line policy)."""
+        self._released(read_ahead=held_size(line))
+
+    def _released(self, *, read_ahead: int = 0, buffered: int = 0) -> None:
+        with self._room:
+            self.read_ahead_bytes -= read_ahead
+            self.buffered_bytes -= buffered
+            self._room.notify_all()
 
     def _full(self) -> bool:
-        return len(self.buffer) >= self.settings.buffer_events or self.buffered_bytes >= self.settings.buffer_bytes
+        return self.buffered_bytes >= self.settings.buffer_bytes
 
     def _flush_due(self, now: float, done: bool) -> bool:
         if not self.buffer:
@@ -255,8 +313,8 @@ class Store:
         self._available()
         self.stats.commit_ms.append((time.monotonic() - began) * 1000)
         for _ in batch:
-            _, item = self.buffer.popleft()
-            self.buffered_bytes -= item.size
+            self.buffer.popleft()
+        self._released(buffered=sum(item.size for item in batch))
         self._count(result)
         refused = {id(item) for item in result.refused}
         log.debug("committed %d events (%d new) in %.1f ms", result.stored, result.new, self.stats.commit_ms[-1])
@@ -267,6 +325,7 @@ class Store:
         self.stats.new += result.new
         self.stats.dead_letters += result.dead_letters
         self.stats.transactions += result.transactions
+        self.stats.deadlocks += result.deadlocks
 
     def _unavailable(self, reason: str) -> None:
         now = time.monotonic()
@@ -293,28 +352,31 @@ class Store:
 
     def _give_up(self, reason: str) -> None:
         self._take_read_ahead()
-        path = self._spill()
+        spilled = self._spill()
         raise LtError(
-            f"the database stayed unavailable for {self.settings.retry_for:g} s ({reason}); "
-            f"{self.stats.spilled} events not stored were written to {path}",
-            hint=f"when the database is back: lt store < {path}",
+            f"the database stayed unavailable for {self.settings.retry_for:g} s ({reason}); {spilled}",
+            hint=f"when the database is back: {spilled.replay_hint()}" if spilled.files else
+            "free some space in one of those folders (or set LT_SPILL_DIR) before the next outage",
             code=ExitCode.UNAVAILABLE,
         )
 
-    def _spill(self) -> Path:
+    def _spill(self) -> Spilled:
         self.broken = True
-        path = spill([item for _, item in self.buffer])
-        self.stats.spilled = len(self.buffer)
-        self.stats.spill_path = path
+        spilled = spill([item for _, item in self.buffer])
+        self.stats.spilled += spilled.kept
+        self.stats.spill_files += [path for path, _ in spilled.files]
+        self.stats.not_kept += len(spilled.lost)
         self.buffer.clear()
-        self.buffered_bytes = 0
-        return path
+        self._released(buffered=self.buffered_bytes)
+        for problem in spilled.problems:
+            log.warning("spilling: %s", problem)
+        return spilled
 
     def _report(self, now: float) -> None:
         if now < self.next_report or not log.isEnabledFor(logging.DEBUG):
             return
         self.next_report = now + self.settings.report_every_s
-        p50 = self.stats.commit_percentile(0.5)
+        p50 = self.stats.commit_percentile(50)
         log.debug(
             "queue %d (%d bytes, %d read ahead); stored %d; commit p50 %s; rate waits %d; transaction waits %d",
             len(self.buffer), self.buffered_bytes, self.reader.pending() if self.reader else 0,
@@ -324,21 +386,11 @@ class Store:
 
 def stamped(event: AnyEvent, when: float) -> AnyEvent:
     if isinstance(event, Event):
-        return event.stamped("store", when)
+        return event.stamped(STORE, when)
     stamps = event.data.get("t")
-    return UnknownEvent({**event.data, "t": {**(stamps if isinstance(stamps, dict) else {}), "store": when}})
+    return UnknownEvent({**event.data, "t": {**(stamps if isinstance(stamps, dict) else {}), STORE: when}})
 
 
-def spill(items: list[Item]) -> Path:
-    """Write `items` as NDJSON that `lt store` accepts again; bad lines go back as they came."""
-    folder = lt_home() / "spill"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    path = folder / f"store-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.ndjson"
-    with open(path, "w", encoding="utf-8", opener=lambda p, flags: os.open(p, flags, 0o600)) as out:
-        for item in items:
-            if isinstance(item, Stored):
-                out.write(json.dumps(item.event.to_dict(), ensure_ascii=False, separators=(",", ":")))
-            else:
-                out.write(item.raw)
-            out.write("\n")
-    return path
+def held_size(line: Line) -> int:
+    """What a line read ahead counts toward the byte bound: its encoded size and the parsed event."""
+    return len(line.data or line.raw) + ITEM_OVERHEAD

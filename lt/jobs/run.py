@@ -22,7 +22,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lt.capture import BYTES_PER_SECOND
+from lt.pcm import BYTES_PER_SECOND
 from lt.db.connect import Target, open_connection
 from lt.db.store import StoreSettings
 from lt.errors import ExitCode, LtError, redact
@@ -305,9 +305,9 @@ def _exclusive(items: Iterator[Any], seconds: dict[str, float], name: str, upstr
 def _remove_spill(stats) -> None:
     """A job gives up on an unreachable database by failing and being retried, which makes its
     events again: the spill file the store wrote is not needed, so it does not pile up."""
-    if stats.spill_path is not None:
+    for path in stats.spill_files:
         try:
-            os.unlink(stats.spill_path)
+            os.unlink(path)
         except OSError:
-            return
-        log.info("removed %s: the job's retry stores those events again", stats.spill_path)
+            continue
+        log.info("removed %s: the job's retry stores those events again", path)

@@ -79,7 +79,7 @@ def inspect_model(path: Path, pair: tuple[str, str] | None = None) -> Ct2Model:
         if pair is None:
             raise LtError(
                 f"{path} is a one-pair model, but its language pair is unknown",
-                hint="name its directory after the pair (e.g. en-es), or pass --model en-es=PATH",
+                hint="name its directory after the pair (e.g. en-es), or name the pair with the model (en-es=PATH)",
             )
         source_spm, target_spm = _marian_spm(path)
         return Ct2Model(path.name, path, kind, frozenset(pair), pair, source_spm, target_spm)
@@ -171,7 +171,7 @@ class Ct2Translator:
             self._translator = None
             raise LtError(
                 f"cannot load the CTranslate2 model {self.info.path}: {str(exc).splitlines()[0]}",
-                hint="is it a translation model converted by CTranslate2 4.x? try --device cpu",
+                hint="is it a translation model converted by CTranslate2 4.x? try it on the CPU",
             ) from None
         log.debug("loaded %s (%s) on %s", self.info.path, self.info.describe(), self._translator.device)
 

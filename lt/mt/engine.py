@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import os
 from collections.abc import Sequence
 from typing import Protocol
@@ -10,6 +11,14 @@ from typing import Protocol
 def default_threads() -> int:
     """Half the cores (at most 4): in a live pipeline, transcription needs the rest."""
     return max(1, min(4, (os.cpu_count() or 1) // 2))
+
+
+class Engine(str, enum.Enum):
+    """Which engines may translate (`RouterSettings.engine`)."""
+
+    auto = "auto"  # per pair: a CTranslate2 model, else Bergamot, else the bundled engine, else a pivot
+    ct2 = "ct2"
+    bergamot = "bergamot"
 
 
 class Translator(Protocol):

@@ -55,8 +55,8 @@ def parse_model_option(value: str) -> tuple[tuple[str, str] | None, Path]:
         return _pair_from_name(Path(value).expanduser().name), Path(value).expanduser()
     source, dash, target = key.partition("-")
     if not dash:
-        raise LtError(f"--model {value!r}: expected PAIR=PATH such as en-es=/models/opus-mt-en-es")
-    pair = (check_code(source, "--model"), check_code(target, "--model"))
+        raise LtError(f"model {value!r}: expected PAIR=PATH such as en-es=/models/opus-mt-en-es")
+    pair = (check_code(source, f"model {value!r}"), check_code(target, f"model {value!r}"))
     return pair, Path(rest).expanduser()
 
 

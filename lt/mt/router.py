@@ -18,19 +18,18 @@ from lt.errors import LtError, missing_extra
 from lt.mt import bergamot
 from lt.mt.bergamot import BergamotDirTranslator
 from lt.mt.ct2 import Ct2Settings, Ct2Translator
-from lt.mt.engine import Translator
+from lt.mt.engine import Engine, Translator
 from lt.mt.languages import NAMES
 from lt.mt.models import FoundModel, default_models_dir, directory_models, option_models
 
 log = logging.getLogger("lt.translate")
 
 PIVOT = "en"
-ENGINES = ("auto", "ct2", "bergamot")
 
 
 @dataclass(frozen=True)
 class RouterSettings:
-    engine: str = "auto"
+    engine: Engine = Engine.auto
     model_options: tuple[str, ...] = ()
     models_dir: Path | None = None
     ct2: Ct2Settings = field(default_factory=Ct2Settings)
@@ -117,7 +116,7 @@ class Router:
 
     def prepare(self, source: str, targets: Sequence[str]) -> None:
         """With the source known up front, models load now; a missing pair is a start-up error
-        unless, with --engine auto, other targets can be translated (the stage reports it then)."""
+        unless, with the engine chosen per pair (auto), other targets can be translated (the stage reports it then)."""
         wanted = [t for t in targets if t != source]
         missing = [t for t in wanted if self.route(source, t) is None]
         if missing and (len(missing) == len(wanted) or self.engine != "auto"):
@@ -162,6 +161,8 @@ _MISSING_HINT = "lt models available --lang CODE lists every model for a languag
 def _missing_message(pairs: Sequence[tuple[str, str]], commands: Sequence[str], models_dir: Path | None) -> str:
     named = ", ".join(f"{s}->{t}" for s, t in pairs)
     source, target = pairs[0]
+    # Also the text of the error events a running stage sends downstream, where no command can
+    # add the option's spelling: so it names lt translate's --model itself.
     if commands:
         own = f"--model {source}-{target}=PATH" if len(pairs) == 1 else "--model PAIR=PATH"
         return f"no translation model for {named}: run `lt models add {' '.join(commands)}` (or pass {own})"
@@ -189,10 +190,22 @@ def build_router(settings: RouterSettings) -> Router:
         translators += bundled
     if settings.engine == "ct2" and not translators:
         raise LtError(
-            f"--engine ct2, but there is no CTranslate2 model in {models_dir} and none given with --model",
-            hint="see docs/translate.md for how to get one, or use --engine auto for the bundled en<->pt engine",
+            f"the CTranslate2 engine was asked for, but there is no CTranslate2 model in {models_dir} and none was named",
+            hint="see docs/translate.md for how to get one, or let the engine be chosen per pair (auto) for the bundled en<->pt engine",
         )
     return Router(translators, models_dir, settings.engine)
+
+
+def open_router(settings: RouterSettings, targets: Sequence[str], source: str | None = None) -> Router:
+    """The router, checked and warmed before any input is read: with the source known, a pair no
+    model translates fails now and its models load; without it, some target must be reachable."""
+    router = build_router(settings)
+    if source:
+        router.prepare(source, targets)
+    else:
+        router.require_some(targets)
+        router.warm(targets)
+    return router
 
 
 def _ct2_translators(settings: RouterSettings, found: list[FoundModel]) -> list[Translator]:

@@ -32,13 +32,13 @@ from dataclasses import dataclass
 from lt import shutdown
 from lt.captions import ends_clause, ends_sentence, split_long
 from lt.errors import LtError
-from lt.events import AnyEvent, ErrorEvent, TranscriptEvent, TranslationEvent, event_id
+from lt.events import TRANSLATE, AnyEvent, ErrorEvent, TranscriptEvent, TranslationEvent, event_id
 from lt.mt.cache import TranslationCache
 from lt.mt.engine import Translator
 from lt.mt.router import Router
 from lt.readahead import END, TIMEOUT, ReadAhead
 
-STAGE = "translate"
+STAGE = TRANSLATE
 # Segments remembered for debouncing; older ones are long finished in any live stream.
 _SEGMENTS_KEPT = 1024
 _FINISHED = -1
@@ -219,8 +219,8 @@ class _Stage:
             stage=STAGE,
             message=message,
             seg=event.seg,
-            t={**event.t, STAGE: time.time()},
-        )
+            t=event.t,
+        ).stamped(STAGE)
 
     def _run(self, jobs: list[_Job]) -> dict[int, _Outcome]:
         """One engine call per (translator, pair) for the texts the cache does not hold."""
@@ -304,8 +304,8 @@ class _Stage:
             final=tr.final,
             start=tr.start,
             end=tr.end,
-            t={**tr.t, STAGE: time.time()},
-        )
+            t=tr.t,
+        ).stamped(STAGE)
 
 
 class _PrefixGate:

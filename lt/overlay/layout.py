@@ -9,6 +9,7 @@ is already on screen moves sideways.
 
 from __future__ import annotations
 
+import enum
 import functools
 import logging
 import re
@@ -25,6 +26,23 @@ class Measure(Protocol):
     size: float
 
     def getlength(self, text: str) -> float: ...
+
+
+class SpeakerStyle(str, enum.Enum):
+    """How a caption shows who speaks."""
+
+    prefix = "prefix"  # "S1: ..."
+    colour = "colour"  # a colour per speaker
+    off = "off"
+
+
+@dataclass(frozen=True)
+class Style:
+    font: str | None = None  # None: a common system font, else Pillow's bundled one (see load_font)
+    text_size: float = 0.05
+    box: bool = False  # a dark box behind the text instead of an outline
+    max_lines: int = 2
+    speaker_style: SpeakerStyle = SpeakerStyle.prefix
 
 
 EARLIER, STABLE, TENTATIVE = "earlier", "stable", "tentative"

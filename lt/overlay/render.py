@@ -16,7 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from lt.overlay.captions import ShownCaption
-from lt.overlay.layout import TENTATIVE, Geometry, Run, load_font, rollup
+from lt.overlay.layout import TENTATIVE, Geometry, Run, SpeakerStyle, Style, load_font, rollup
 
 # White for the original, then a distinct colour per translation line.
 COLOURS = ((255, 255, 255), (255, 214, 0), (80, 220, 255), (150, 255, 140), (255, 150, 220), (255, 170, 90))
@@ -25,15 +25,6 @@ SPEAKER_COLOURS = ((255, 255, 255), (255, 214, 0), (80, 220, 255), (150, 255, 14
 PARTIAL_DIM = 0.6
 BOX_OPACITY = 0.62
 _LAYERS_KEPT = 64
-
-
-@dataclass(frozen=True)
-class Style:
-    font: str | None = None  # None: a common system font, else Pillow's bundled one (see layout.load_font)
-    text_size: float = 0.05
-    box: bool = False  # a dark box behind the text instead of an outline
-    max_lines: int = 2
-    speaker_style: str = "prefix"  # prefix ("S1: ..."), colour (a colour per speaker) or off
 
 
 @dataclass(frozen=True)
@@ -57,13 +48,13 @@ class FrameRenderer(Protocol):
 
 
 def caption_lines(caption: ShownCaption, font, geometry: Geometry, style: Style) -> list[list[Run]]:
-    prefix = caption.speaker and style.speaker_style == "prefix"
+    prefix = caption.speaker and style.speaker_style == SpeakerStyle.prefix
     stable = f"{caption.speaker}: {caption.stable}" if prefix else caption.stable
     return rollup(caption.earlier, stable, caption.tentative, font, geometry.text_width, style.max_lines)
 
 
 def caption_colour(slot: int, tentative: bool = False, speaker: str | None = None, style: Style = Style()) -> tuple[int, int, int]:
-    if speaker and style.speaker_style == "colour":
+    if speaker and style.speaker_style == SpeakerStyle.colour:
         import zlib
 
         number = int(speaker[1:]) - 1 if speaker[:1] == "S" and speaker[1:].isdigit() else zlib.crc32(speaker.encode())

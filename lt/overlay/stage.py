@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,13 +14,14 @@ import numpy as np
 from lt import shutdown
 from lt.events import AnyEvent
 from lt.latency import percentile
-from lt.overlay.backgrounds import Background, solid
+from lt.errors import missing_extra
+from lt.overlay.backgrounds import Background, open_background, solid
 from lt.captions import ReadingTime
 from lt.overlay.captions import CaptionBoard, CaptionEvent, ShownCaption
 from lt.overlay.clock import ClockKind, run_events, run_live
-from lt.overlay.layout import Geometry
-from lt.overlay.render import Compositor, FrameRenderer, Style
-from lt.overlay.sinks import Sink
+from lt.overlay.layout import Geometry, Style, load_font
+from lt.overlay.render import Compositor, FrameRenderer
+from lt.overlay.sinks import Sink, SinkKind, SinkSettings, open_sink
 
 log = logging.getLogger("lt.overlay")
 
@@ -27,6 +29,9 @@ REPORT_EVERY = 5.0  # seconds of wall time between -v progress lines
 RENDER_TIMES_KEPT = 100_000
 
 Trace = Callable[[CaptionEvent, float], None]
+
+# Files are timed by the words' audio time; screens by the wall clock.
+DEFAULT_CLOCK = {SinkKind.video: ClockKind.events, SinkKind.png: ClockKind.events}
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,24 @@ class OverlaySettings:
     timing: ReadingTime = ReadingTime()
     style: Style = Style()
     until: float = 0.0  # keep making frames at least this far, e.g. to the end of the muxed audio
+
+
+@contextlib.contextmanager
+def open_output(style: Style, background: str, sink: SinkSettings) -> Iterator[tuple[Background, Sink]]:
+    """What the captions are drawn on and where the frames go, both closed at the end.
+
+    The font, the background and the sink are opened now, so a bad one fails before any input is read."""
+    try:
+        import PIL  # noqa: F401
+    except ImportError:
+        raise missing_extra("pillow", "overlay") from None
+    load_font(style.font, 12)
+    with contextlib.ExitStack() as stack:
+        source = open_background(background, sink.size)
+        stack.callback(source.close)
+        frames = open_sink(sink)
+        stack.callback(frames.close)
+        yield source, frames
 
 
 @dataclass

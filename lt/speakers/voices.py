@@ -22,6 +22,7 @@ import numpy as np
 
 from lt.errors import LtError
 from lt.home import lt_home
+from lt.pcm import SAMPLE_RATE, from_bytes
 from lt.speakers.model import MODEL_NAME, Embedder, unit
 from lt.speakers.windows import Span, sample_range, windows
 
@@ -57,7 +58,7 @@ def _file_for(name: str, folder: Path) -> Path:
 
 def voice_print(embedder: Embedder, audio: np.ndarray, name: str, window: float = 1.5, hop: float = 0.75) -> VoicePrint:
     """The print of 16 kHz float audio of one person: the mean of its windows' embeddings."""
-    seconds = len(audio) / 16000
+    seconds = len(audio) / SAMPLE_RATE
     if seconds < MIN_ENROL_SECONDS:
         raise LtError(f"{seconds:.1f} s of audio is too little to enrol a voice", hint=f"use at least {MIN_ENROL_SECONDS:g} s of speech (10-30 s is better)")
     spans = windows(Span(0.0, seconds), window, hop)
@@ -111,7 +112,7 @@ def enrol(name: str, source: str, embedder: Embedder | None = None) -> tuple[Voi
 
     name = check_name(name)
     pcm = b"".join(capture(CaptureSettings(source)))
-    audio = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+    audio = from_bytes(pcm)
     if embedder is None:
         from lt.speakers.model import CamPlusPlus
 

@@ -15,7 +15,8 @@ from typing import BinaryIO, Protocol
 
 import numpy as np
 
-from lt.capture import SAMPLE_RATE, CaptureSettings, CaptureStats, capture, to_pcm16
+from lt.capture import CaptureSettings, capture
+from lt.pcm import SAMPLE_RATE, from_bytes, to_s16le
 from lt.errors import LtError
 from lt.tts.stage import SpeakStats, Spoken
 
@@ -36,10 +37,9 @@ class RawOut:
     def __init__(self, stream: BinaryIO, owned: bool = False):
         self.stream = stream
         self.owned = owned
-        self.stats = CaptureStats()
 
     def write(self, block: np.ndarray) -> None:
-        self.stream.write(to_pcm16(block, self.stats))
+        self.stream.write(to_s16le(block))
         self.stream.flush()
 
     def close(self) -> None:
@@ -100,7 +100,7 @@ class Original:
             if chunk is None:
                 self.exhausted = True
                 break
-            self._held = np.concatenate([self._held, np.frombuffer(chunk, dtype="<i2").astype(np.float32) / 32768.0])
+            self._held = np.concatenate([self._held, from_bytes(chunk)])
         out, self._held = self._held[:count], self._held[count:]
         return np.pad(out, (0, count - len(out))) if pad else out
 

@@ -15,7 +15,7 @@ import subprocess
 
 import numpy as np
 
-from lt.capture import Resampler
+from lt.pcm import Resampler
 from lt.errors import LtError
 
 log = logging.getLogger("lt.speak")

@@ -23,7 +23,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from lt.capture import LIVE_BLOCK_SECONDS, SAMPLE_RATE, CaptureStats, to_pcm16
+from lt.pcm import LIVE_BLOCK_SECONDS, SAMPLE_RATE, to_s16le
 from lt.errors import ExitCode, LtError
 from lt.tts.stage import SpeakStats, Spoken
 from lt.tts.stretch import speed_up
@@ -119,7 +119,6 @@ class StdoutPlayer:
         self.stream = stream
         self.error: BaseException | None = None
         self._stop = threading.Event()
-        self._pcm_stats = CaptureStats()
         self._thread = threading.Thread(target=self._run, daemon=True, name="lt-speak-player")
         self._thread.start()
 
@@ -127,7 +126,7 @@ class StdoutPlayer:
         due = time.monotonic()
         try:
             while not self._stop.is_set():
-                self.stream.write(to_pcm16(self.queue.pull(BLOCK), self._pcm_stats))
+                self.stream.write(to_s16le(self.queue.pull(BLOCK)))
                 self.stream.flush()
                 due += LIVE_BLOCK_SECONDS
                 delay = due - time.monotonic()

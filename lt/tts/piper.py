@@ -10,7 +10,7 @@ import logging
 
 import numpy as np
 
-from lt.capture import Resampler
+from lt.pcm import Resampler
 from lt.errors import LtError, missing_extra
 from lt.tts.voices import PiperVoiceFiles
 

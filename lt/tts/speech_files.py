@@ -12,7 +12,7 @@ import hashlib
 import time
 from pathlib import Path
 
-from lt.capture import SAMPLE_RATE
+from lt.pcm import SAMPLE_RATE
 from lt.errors import LtError
 from lt.events import AudioEvent, event_id
 from lt.tts.engine import Synthesizer

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lt.capture import SAMPLE_RATE
+from lt.pcm import SAMPLE_RATE
 from lt.errors import LtError
 from lt.events import AnyEvent, ErrorEvent, SessionEvent, TranscriptEvent, TranslationEvent, event_id
 from lt.tts.engine import Synthesizer

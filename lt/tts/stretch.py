@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lt.capture import SAMPLE_RATE
+from lt.pcm import SAMPLE_RATE
 from lt.errors import missing_extra
 
 

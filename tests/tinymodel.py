@@ -1,4 +1,4 @@
-"""Build a tiny CTranslate2 translation model with random weights, for tests and benchmarks.
+"""Build a tiny CTranslate2 translation model with random weights: a fixture of the tests (and a benchmark).
 
 No real translation model can be downloaded where lt is tested, so the ct2
 engine is exercised end to end on a model built here: a one-layer Transformer

@@ -51,3 +51,26 @@ Json = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on std
 
 def verbosity(verbose: int, quiet: bool) -> int:
     return -1 if quiet else verbose
+
+
+HELP_OPTIONS = ["-h", "--help"]
+
+
+def plain_help(command) -> None:
+    """Drop the type labels that say nothing from `command`'s help, all its subcommands' too.
+
+    typer labels every option and argument with its Python type; <bool> on a flag and <str> on
+    text are noise beside the help text, so they go. Numbers, ranges, choices and paths keep theirs."""
+    help_option = command.get_help_option(typer.Context(command, help_option_names=HELP_OPTIONS))
+    for param in [*command.params, *([help_option] if help_option else [])]:
+        annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+        if param.param_type_name == "option" and (param.is_flag or param.count or annotation is str) and param.metavar is None:
+            param.metavar = ""  # shown in place of the label
+        elif param.param_type_name == "argument" and annotation is str:
+            param.display_type_rich = _no_label  # an argument's label ignores its metavar
+    for sub in getattr(command, "commands", {}).values():
+        plain_help(sub)
+
+
+def _no_label(ctx) -> None:
+    return None

@@ -40,23 +40,10 @@ from chain import Chain  # noqa: E402
 from machine import describe  # noqa: E402
 
 from lt.events import new_session_id  # noqa: E402
-from lt.latency import TOTAL, summarize  # noqa: E402
+from lt.latency import TOTAL, stable_words, summarize  # noqa: E402
 from stream_metrics import spread  # noqa: E402
 
 TARGET_P50 = 3.0
-
-
-def stable_on_screen(events: list[dict]) -> list[float]:
-    transcripts = [e for e in events if e.get("type") == "transcript" and "frame" in (e.get("t") or {})]
-    shown: dict[tuple, float] = {}
-    for e in transcripts:
-        for w in e["words"][: len(e["words"]) if e["final"] else e.get("stable", 0)]:
-            key = (w["start"], w["w"])
-            shown[key] = min(shown.get(key, e["t"]["frame"]), e["t"]["frame"])
-    return [
-        shown[(w["start"], w["w"])] - (e["t"]["capture"] - (e["end"] - w["end"]))
-        for e in transcripts if e["final"] for w in e["words"]
-    ]
 
 
 def translation_on_screen(events: list[dict]) -> list[float]:
@@ -101,7 +88,7 @@ def main() -> None:
     if total is not None:
         print(f"word end -> caption on frame: p50 {total.p50:.2f} s = {total.p50 / TARGET_P50:.2f}x the 3 s target; "
               f"p95 {total.p95:.2f} s")
-    for name, values in (("word end -> stable on screen", stable_on_screen(events)),
+    for name, values in (("word end -> stable on screen", stable_words(events)),
                          ("sentence end -> translation on screen", translation_on_screen(events))):
         figures = spread(values)
         print(f"{name}: p50 {figures['p50']:.2f} s, p95 {figures['p95']:.2f} s, max {figures['max']:.2f} s, n {figures['n']}")

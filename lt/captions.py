@@ -30,6 +30,43 @@ def ends_clause(word: str) -> bool:
     return bool(CLAUSE_END.search(word.strip()))
 
 
+def split_long(text: str, max_chars: int) -> list[str]:
+    """`text` in pieces of at most `max_chars`, cut between sentences where it can, else between
+    clauses, else between words (a longer word is cut inside); a text that fits is one piece."""
+    if len(text) <= max_chars:
+        return [text]
+    units = [unit for sentence in _runs(text.split(), ends_sentence) for unit in _fit(sentence, max_chars, clauses=True)]
+    return _pack(units, max_chars)
+
+
+def _fit(words: list[str], max_chars: int, clauses: bool) -> list[str]:
+    joined = " ".join(words)
+    if len(joined) <= max_chars:
+        return [joined]
+    if clauses and len(runs := _runs(words, ends_clause)) > 1:
+        return [unit for run in runs for unit in _fit(run, max_chars, clauses=False)]
+    return _pack([word[i:i + max_chars] for word in words for i in range(0, len(word), max_chars)], max_chars)
+
+
+def _runs(words: list[str], ends) -> list[list[str]]:
+    runs: list[list[str]] = [[]]
+    for word in words:
+        runs[-1].append(word)
+        if ends(word):
+            runs.append([])
+    return [run for run in runs if run]
+
+
+def _pack(units: list[str], max_chars: int) -> list[str]:
+    pieces: list[str] = []
+    for unit in units:
+        if pieces and len(pieces[-1]) + 1 + len(unit) <= max_chars:
+            pieces[-1] += " " + unit
+        else:
+            pieces.append(unit)
+    return pieces
+
+
 @dataclass(frozen=True)
 class ReadingTime:
     """How long a caption stays up: long enough to read, within bounds."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import sys
 from typing import Annotated, Optional
 
@@ -18,7 +17,7 @@ try:  # newer typer vendors its own click
 except ImportError:  # pragma: no cover - older typer on the real click
     from click.exceptions import ClickException, NoSuchOption, UsageError
 
-from lt import __version__
+from lt import __version__, shutdown
 from lt.commands import (
     capture, compare, db, dub, export, jobs, models, overlay, replay, report, schema, score, search, sessions, speak,
     speakers, status, store, transcribe, translate, worker,
@@ -61,10 +60,6 @@ def root(
     """Live transcription and translation as Unix pipeline stages."""
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise Terminated()
-
-
 def _error(message: str, hint: str | None = None) -> None:
     console = stderr_console()
     console.print(f"[bold red]Error:[/] {redact(message)}", markup=True, soft_wrap=True, highlight=False)
@@ -96,7 +91,7 @@ def run(args: list[str] | None = None) -> int:
         plain_help(command)
         with command.make_context("lt", list(sys.argv[1:] if args is None else args)) as ctx:
             result = command.invoke(ctx)
-        return int(result or 0)
+        return _after_signal(int(result or 0))
     except LtError as exc:
         if debug:
             logging.getLogger("lt").exception("debug traceback")
@@ -126,8 +121,14 @@ def run(args: list[str] | None = None) -> int:
         return ExitCode.ERROR
 
 
+def _after_signal(code: int) -> int:
+    """A stage that finished on a signal says so, unless something worse happened."""
+    signalled = shutdown.exit_code()
+    return signalled if signalled is not None and code in (ExitCode.OK, ExitCode.REJECTED_INPUT) else code
+
+
 def main() -> None:
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    shutdown.install()
     code = run()
     try:
         sys.stdout.flush()

@@ -7,10 +7,10 @@ Exit codes (documented in the README):
 | 0    | success |
 | 1    | error: the command could not do its job (message and hint on stderr) |
 | 2    | usage: a bad option or argument |
-| 3    | finished, but some input was rejected (skipped, emitted as `error` events or dead-lettered) |
+| 3    | some input was rejected: skipped, emitted as `error` events or dead-lettered, or `--on-bad fail` stopped at it |
 | 4    | a service stayed unavailable or hung (database, device); unsaved data was spilled to files named on stderr |
 | 5    | a check failed: `lt score` found an error rate above `--max-wer` / `--max-cer` |
-| 130  | interrupted (Ctrl-C / SIGINT) |
+| 130  | interrupted (Ctrl-C / SIGINT), after passing on what was read (lt.shutdown) |
 | 141  | the reader of stdout went away (broken pipe, e.g. `| head`) |
 | 143  | terminated (SIGTERM) |
 """

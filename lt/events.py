@@ -23,6 +23,11 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Union
 
 SCHEMA_VERSION = 1
+# Values of fields without a schema (params, unknown fields and types) may nest this deep;
+# events themselves nest 3 deep, and a stack-deep line would break whoever parses it next.
+MAX_DEPTH = 32
+# Integers that fit 64 bits: the database's widest, and every JSON reader's.
+INT_RANGE = range(-(2**63), 2**63)
 
 # The stages that stamp `t`, in pipeline order: the names the latency trace (lt.latency) reads.
 CAPTURE, TRANSCRIBE, TRANSLATE, STORE, FRAME = "capture", "transcribe", "translate", "store", "frame"
@@ -225,6 +230,7 @@ def from_dict(data: Any) -> AnyEvent:
         raise EventError("field 'type': expected a non-empty string" + ("" if "type" in data else " (missing)"))
     cls = EVENT_TYPES.get(kind)
     if cls is None:
+        _free(data, kind, 0)
         return UnknownEvent(data)
     version = data.get("v", SCHEMA_VERSION)
     if type(version) is not int or not 1 <= version <= SCHEMA_VERSION:
@@ -239,6 +245,7 @@ def from_dict(data: Any) -> AnyEvent:
         value = fast(data[name])
         values[name] = _convert(data[name], tp, where) if value is _SLOW else value
     values["extra"] = {k: v for k, v in data.items() if k not in hints and k != "type"}
+    _free(values["extra"], kind, 0)
     event = cls(**values)
     _check_semantics(event)
     return event
@@ -293,7 +300,7 @@ def _convert(value: Any, tp: Any, where: str) -> Any:
         (inner,) = [a for a in args if a is not type(None)]
         return _convert(value, inner, where)
     if tp is Any:
-        return value
+        return _free(value, where, 1)
     if origin is Literal:
         if value not in args:
             raise EventError(f"{where}: expected one of {', '.join(map(repr, args))}, got {value!r}")
@@ -340,11 +347,13 @@ def _fast(tp: Any) -> Any:
         (inner,) = [a for a in args if a is not type(None)]
         fast = _fast(inner)
         return lambda v: None if v is None else fast(v)
-    if tp is Any:
-        return lambda v: v
+    if tp is Any:  # a container may nest without bound: _convert checks how deep
+        return lambda v: _SLOW if isinstance(v, (dict, list)) else v
     if origin is Literal:
         return lambda v: v if v in args else _SLOW
-    if tp in (str, int, bool):
+    if tp is int:
+        return lambda v: v if type(v) is int and v in INT_RANGE else _SLOW
+    if tp in (str, bool):
         return lambda v: v if type(v) is tp else _SLOW
     if tp is float:
         return lambda v: v if type(v) is float and v - v == 0 else _SLOW  # finite: inf - inf is nan
@@ -359,7 +368,7 @@ def _fast(tp: Any) -> Any:
         return sequence
     if origin is dict:
         if args[1] is Any:
-            return lambda v: dict(v) if type(v) is dict else _SLOW
+            return lambda v: dict(v) if type(v) is dict and not any(isinstance(x, (dict, list)) for x in v.values()) else _SLOW
         fast = _fast(args[1])
 
         def mapping(v: Any) -> Any:
@@ -381,7 +390,7 @@ def _fast(tp: Any) -> Any:
 
 
 def _scalar(value: Any, tp: Any, where: str) -> Any:
-    if type(value) is tp and (tp is not float or math.isfinite(value)):  # the common case, cheaply
+    if type(value) is tp and _ordinary(value):  # the common case, cheaply
         return value
     ok = {
         str: isinstance(value, str),
@@ -393,9 +402,34 @@ def _scalar(value: Any, tp: Any, where: str) -> Any:
         expected = {str: "a string", bool: "true or false", int: "an integer", float: "a number"}[tp]
         raise EventError(f"{where}: expected {expected}, got {_json_type(value)} {_short(value)}")
     if tp is float:
-        if not math.isfinite(value):
+        try:
+            number = float(value)
+        except OverflowError:  # an integer of hundreds of digits
+            raise EventError(f"{where}: expected a number, got an integer of {len(str(value))} digits") from None
+        if not math.isfinite(number):
             raise EventError(f"{where}: expected a finite number, got {value}")
-        return float(value)
+        return number
+    if tp is int and value not in INT_RANGE:
+        raise EventError(f"{where}: expected an integer of at most 64 bits, got {len(str(abs(value)))} digits")
+    return value
+
+
+def _ordinary(value: str | bool | int | float) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return not isinstance(value, int) or value in INT_RANGE
+
+
+def _free(value: Any, where: str, depth: int) -> Any:
+    """A value without a schema, as it came, once it is known to nest at most MAX_DEPTH deep."""
+    if depth > MAX_DEPTH:
+        raise EventError(f"{where}: nested more than {MAX_DEPTH} deep")
+    if isinstance(value, dict):
+        for item in value.values():
+            _free(item, where, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _free(item, where, depth + 1)
     return value
 
 

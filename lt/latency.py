@@ -6,6 +6,12 @@ for a live source), then `transcribe`, `translate`, `store` (its batch
 committed) and `frame` (the first video frame that showed it). A hop is the
 time between one stamped stage and the next one present; `total` runs from
 the word's end to the last stage that stamped it.
+
+`stable_words` is what a viewer of live captions waits for: per word of the
+finals, from its end in the audio to the first transcript (a partial whose
+stable prefix holds it, or its final) that reached its last stage with it:
+the frame that showed it, where the overlay's trace is stored, else the
+latest stage that stamped it.
 """
 
 from __future__ import annotations
@@ -61,6 +67,27 @@ def caption_paths(events: Iterable[Mapping]) -> list[Mapping]:
         if known is None or len(stamps) > len(known.get("t") or {}):
             best[key] = event
     return list(best.values())
+
+
+def stable_words(events: Iterable[Mapping]) -> list[float]:
+    """Seconds from each final word's audio end to the first event that showed it stable."""
+    transcripts = [e for e in events if e.get("type") == "transcript" and isinstance((e.get("t") or {}).get(CAPTURE), (int, float))]
+    shown: dict[tuple, float] = {}
+    for e in transcripts:
+        when = _last_stamp(e["t"])
+        words = e.get("words") or []
+        for w in words[: len(words) if e.get("final") else e.get("stable") or 0]:
+            key = (e.get("session"), w.get("start"), w.get("w"))
+            shown[key] = min(shown.get(key, when), when)
+    return [
+        shown[(e.get("session"), w.get("start"), w.get("w"))] - (e["t"][CAPTURE] - (e["end"] - w["end"]))
+        for e in transcripts if e.get("final") and isinstance(e.get("end"), (int, float))
+        for w in e.get("words") or [] if isinstance(w.get("end"), (int, float))
+    ]
+
+
+def _last_stamp(t: Mapping[str, float]) -> float:
+    return next(t[stage] for stage in reversed(STAGES) if isinstance(t.get(stage), (int, float)))
 
 
 def summarize(events: Iterable[Mapping]) -> list[HopSummary]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lt.events import FRAME, STORE, TRANSCRIBE, TRANSLATE
-from lt.latency import STAGES, TOTAL, caption_paths, hops, summarize
+from lt.latency import STAGES, TOTAL, caption_paths, hops, percentile, stable_words, summarize
 
 HOP_COLOURS = {
     TRANSCRIBE: "#2563eb", TRANSLATE: "#16a34a", STORE: "#9333ea", FRAME: "#ea580c", TOTAL: "#111827",
@@ -102,6 +102,7 @@ def _header(data: SessionData, caps: list[CaptionRow], langs: list[str]) -> str:
     ends = [c.end for c in caps if c.end is not None]
     source = next((s.get("source") for s in starts if s.get("source")), None)
     total = next((s for s in summarize(data.events) if s.hop == TOTAL), None)
+    stable = stable_words(data.events)
     cards = [
         ("started", started),
         ("source", source or "–"),
@@ -111,6 +112,7 @@ def _header(data: SessionData, caps: list[CaptionRow], langs: list[str]) -> str:
         ("languages", ", ".join(sorted({c.lang for c in caps if c.lang} | set(langs))) or "–"),
         ("suspect segments", sum(1 for c in caps if c.flags)),
         ("dead letters", len(data.dead_letters)),
+        ("word end → stable caption, p50", f"{percentile(stable, 50):.2f} s" if stable else "–"),
         ("word end → last stage, p50", f"{total.p50:.2f} s" if total else "–"),
     ]
     items = "".join(f'<div class="card"><div class="k">{_e(k)}</div><div class="v">{_e(v)}</div></div>' for k, v in cards)
@@ -208,13 +210,20 @@ def _latency_section(events: list[Mapping[str, Any]]) -> str:
         f"<tr><td>{_e(_hop_label(s.hop))}</td><td>{s.count}</td><td>{s.p50:.2f}</td><td>{s.p95:.2f}</td><td>{s.max:.2f}</td></tr>"
         for s in summary
     )
+    if stable := stable_words(events):
+        rows += (
+            f"<tr><td>word end → stable caption</td><td>{len(stable)}</td><td>{percentile(stable, 50):.2f}</td>"
+            f"<td>{percentile(stable, 95):.2f}</td><td>{max(stable):.2f}</td></tr>"
+        )
     return (
         '<section id="latency"><h2>Latency per stage</h2>'
         f"{_latency_plot(events)}"
         '<table class="narrow"><thead><tr><th>hop</th><th>n</th><th>p50 s</th><th>p95 s</th><th>max s</th></tr></thead>'
         f"<tbody>{rows}</tbody></table>"
         '<p class="muted">Each hop runs from the previous stage that stamped a final to this one; '
-        "the total runs from the end of the caption's last word in the audio to the last stage.</p></section>"
+        "the total runs from the end of the caption's last word in the audio to the last stage; "
+        "word end → stable caption, per word, to the first caption that showed it stable (a partial's "
+        "stable words or its final) at its last stage.</p></section>"
     )
 
 

@@ -25,18 +25,31 @@ class Stage:
 
     @property
     def name(self) -> str:
-        return self.args[0]
+        return Path(self.args[1]).stem if self.external else self.args[0]
+
+    @property
+    def external(self) -> bool:
+        """A stage given as a whole command line (`[sys.executable, "tests/feeder.py", ...]`), not lt's."""
+        return self.args[0] == sys.executable
+
+    @property
+    def command(self) -> list[str]:
+        return self.args if self.external else [sys.executable, "-m", "lt", *self.args]
 
     def stderr(self) -> str:
         return self.stderr_path.read_text(errors="replace") if self.stderr_path else ""
 
 
 class Chain:
-    """`lt A | lt B | ...`: each stage a process; the last one's stdout goes to `stdout_path`."""
+    """`lt A | lt B | ...`: each stage a process; the last one's stdout goes to `stdout_path`.
 
-    def __init__(self, *stages: list[str], stdout_path: Path | None = None, env: dict | None = None):
+    `group`: the stages share a process group of their own, as a shell's pipeline does, so
+    `interrupt()` is a Ctrl-C at the terminal."""
+
+    def __init__(self, *stages: list[str], stdout_path: Path | None = None, env: dict | None = None, group: bool = False):
         self.stages = [Stage(list(args)) for args in stages]
         self.stdout_path = stdout_path
+        self.group = group
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
         self._logs = Path(tempfile.mkdtemp(prefix="lt-chain-"))
         self._sampler: threading.Thread | None = None
@@ -51,11 +64,12 @@ class Chain:
             last = i == len(self.stages) - 1
             stage.stderr_path = self._logs / f"{i}-{stage.name}.stderr"
             stage.process = subprocess.Popen(
-                [sys.executable, "-m", "lt", *stage.args],
+                stage.command,
                 stdin=upstream or subprocess.DEVNULL,
                 stdout=out if last else subprocess.PIPE,
                 stderr=open(stage.stderr_path, "wb"),
                 env=self.env,
+                process_group=(self.stages[0].process.pid if i else 0) if self.group else None,
             )
             if upstream is not None:
                 upstream.close()  # only the child holds it now, so a dead reader gives its writer EPIPE
@@ -78,6 +92,10 @@ class Chain:
 
     def kill(self, index: int, sig: int = signal.SIGKILL) -> None:
         self.stages[index].process.send_signal(sig)
+
+    def interrupt(self, sig: int = signal.SIGINT) -> None:
+        """The signal to every stage at once, as Ctrl-C at a terminal sends SIGINT to the pipeline's group."""
+        os.killpg(self.stages[0].process.pid, sig)
 
     def wait(self, timeout: float = 600) -> list[int]:
         deadline = time.monotonic() + timeout

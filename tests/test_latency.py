@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from lt.latency import hops, percentile, summarize
+from lt.latency import hops, percentile, stable_words, summarize
 
 
 def test_hops_follow_the_pipeline_order_and_skip_missing_stages():
@@ -39,3 +39,15 @@ def test_summarize_counts_each_final_caption_once_along_its_longest_path():
     assert by_hop["transcribe"].count == 3 and by_hop["transcribe"].p50 == 2.0 and by_hop["transcribe"].max == 3.0
     assert by_hop["translate"].count == 1 and by_hop["translate"].p50 == 0.5
     assert by_hop["total"].count == 3 and by_hop["total"].max == 3.0
+
+
+def test_a_word_is_stable_on_screen_from_the_first_partial_that_showed_it_stable():
+    words = [{"w": "Good", "start": 0.0, "end": 0.4}, {"w": "morning.", "start": 0.5, "end": 1.0}]
+    partial = {"type": "transcript", "session": "s", "final": False, "stable": 1, "end": 1.0, "words": words,
+               "t": {"capture": 101.0, "transcribe": 101.4, "frame": 101.5}}
+    final = {"type": "transcript", "session": "s", "final": True, "end": 1.0, "words": words,
+             "t": {"capture": 101.0, "transcribe": 102.0, "store": 102.1}}
+    # "Good" ended at 100.4 (0.6 s of audio after it had arrived by 101.0): shown stable at 101.5;
+    # "morning." only in the final, whose last stage was the store at 102.1.
+    assert stable_words([partial, final]) == pytest.approx([1.1, 1.1])
+    assert stable_words([final]) == pytest.approx([1.7, 1.1])

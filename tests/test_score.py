@@ -46,7 +46,7 @@ def test_bad_arguments_and_input_are_one_line_errors(tmp_path):
     missing = lt("score", str(RECORDED), str(tmp_path / "nothing.txt"))
     assert missing.code == 1 and "cannot read the reference" in missing.stderr
     garbage = lt("score", "-", str(REFERENCE), input=b'{"v":1,"type":"transcript"}\nnot json\n')
-    assert garbage.code == 1 and "input line 1" in garbage.stderr
+    assert garbage.code == ExitCode.REJECTED_INPUT and "input line 1" in garbage.stderr  # --on-bad fail, as everywhere
 
 
 @pytest.mark.slow

@@ -100,7 +100,7 @@ def test_a_bad_line_is_named_and_the_rest_is_still_spoken():
     assert "input line 3: not valid JSON" in result.stderr
     assert len(onsets(pcm(result.stdout))) == 2
     failing = lt("speak", "--lang", "pt", "--on-bad", "fail", input=stream)
-    assert failing.code == ExitCode.ERROR and "input line 3" in failing.stderr
+    assert failing.code == ExitCode.REJECTED_INPUT and "input line 3" in failing.stderr
 
 
 def test_a_language_nothing_speaks_fails_before_reading_input(tmp_path):

@@ -17,7 +17,7 @@ T = '{"type":"transcript","session":"s","id":"i","seg":0,"start":0,"end":1,"text
 def _good() -> list[bytes]:
     events = [
         SessionEvent(session="s", id=event_id("s", "session", "start"), kind="start", stage="transcribe",
-                     params={"big": 10**30, "f": 1.5, "list": [1, None]}, t={"transcribe": 1.0}),
+                     params={"big": 10**17, "f": 1.5, "list": [1, None]}, t={"transcribe": 1.0}),
         TranscriptEvent(session="s", id="a", seg=1, rev=2, start=0.5, end=1.0, text="olá 👋", final=True,
                         words=(Word("olá", 0.5, 0.8, 0.9),), flags=("x",), t={"transcribe": 2}),
         TranslationEvent(session="s", id="b", seg=1, source_lang=None, target_lang="pt", text="a", source_text="b",

@@ -110,7 +110,7 @@ def test_bad_lines_under_skip(run_lt):
 
 def test_bad_lines_under_fail(run_lt):
     done = run_lt("translate", "--to", "pt", "--on-bad", "fail", input=BAD_STREAM)
-    assert done.code == 1
+    assert done.code == 3
     assert [json.loads(line)["type"] for line in done.lines()] == ["transcript", "translation"]
     assert "input line 2" in done.stderr and "Traceback" not in done.stderr
 

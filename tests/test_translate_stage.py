@@ -242,3 +242,30 @@ def test_warm_loads_only_models_that_can_produce_a_target():
     to_pt, to_de = FakeTranslator([("en", "pt")]), FakeTranslator([("en", "de")])
     Router([to_pt, to_de]).warm(("pt", "es"))
     assert to_pt.loaded and not to_de.loaded
+
+
+def test_a_long_final_goes_to_the_engine_in_bounded_pieces_and_comes_back_whole_and_in_order():
+    from lt.mt.stage import PIECE_CHARS
+
+    sentences = [f"Sentence number {i} is about the budget, the schedule and the plan." for i in range(400)]
+    text = " ".join(sentences) + " " + "x" * 1000  # and one "word" longer than any piece
+    engine = FakeTranslator([("en", "pt")])
+    out = translations(run([transcript(0, text), transcript(1, "Thank you.")], [engine], batch_size=16))
+    assert [t.seg for t in out] == [0, 1]
+    pieces = [piece for call in engine.calls for piece in call]
+    assert all(len(piece) <= PIECE_CHARS for piece in pieces) and len(pieces) > 60
+    assert all(len(call) <= 16 for call in engine.calls)
+    assert all(piece.rstrip().endswith(".") for piece in pieces[:-4])  # cut between sentences
+    assert out[0].text.replace("<pt> ", "").replace(" ", "") == text.replace(" ", "")
+    assert out[0].source_text == text
+
+
+def test_a_text_beyond_the_hard_bound_gets_an_error_event_and_the_stream_goes_on():
+    from lt.mt.stage import MOST_CHARS
+
+    engine = FakeTranslator([("en", "pt")])
+    out = run([transcript(0, "word " * (MOST_CHARS // 4)), transcript(1, "Thank you.")], [engine])
+    errors = [e for e in out if isinstance(e, ErrorEvent)]
+    assert len(errors) == 1 and errors[0].seg == 0 and "longer than" in errors[0].message
+    assert [t.seg for t in translations(out)] == [1]
+    assert engine.calls == [["Thank you."]]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lt.pcm import SAMPLE_RATE, to_float
-from lt.background import END, TIMEOUT, Prefetch
+from lt.readahead import END, TIMEOUT, ReadAhead
 from lt.errors import LtError
 
 READ_BYTES = 3200  # 0.1 s: small reads keep a live source's latency low
@@ -58,7 +58,7 @@ class PcmInput:
     """Blocks of audio from byte chunks, with a deadline for a stalled source."""
 
     def __init__(self, chunks: Iterable[bytes], stall_timeout: float | None = None):
-        self._prefetch = Prefetch(chunks, maxsize=1024)
+        self._read_ahead = ReadAhead(chunks, maxsize=1024)
         self.stall_timeout = stall_timeout or None
         self.samples = 0
         self.odd_byte = False
@@ -119,7 +119,7 @@ class PcmInput:
 
     def _next(self, timeout: float | None):
         while True:
-            chunk = self._prefetch.get(timeout)
+            chunk = self._read_ahead.get(timeout)
             if chunk is END or chunk is TIMEOUT:
                 if chunk is END and self._carry:
                     self.odd_byte = True

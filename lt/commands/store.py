@@ -42,10 +42,12 @@ def store(
 
     With no --db and no LT_DATABASE_URL an embedded PostgreSQL under LT_HOME
     is started. Re-running the same input stores nothing twice. Bad lines and
-    events the database rejects go to the dead_letters table (exit code 3),
-    unless --on-bad fail. If the database stays away (or hung) longer than
-    --retry-for, reading stops and what was read but not stored is spilled to
-    files named on stderr, with how many lines each holds (exit 4).
+    events the database rejects go to the dead_letters table (exit code 3);
+    --on-bad skip drops them, --on-bad fail stops at the first. If the database
+    stays away (or hung) longer than --retry-for, reading stops and what was
+    read but not stored is spilled to files named on stderr, with how many
+    lines each holds (exit 4). Ctrl-C / SIGTERM: what was read is committed
+    first (exit 130 / 143).
 
     Examples:
 
@@ -64,18 +66,16 @@ def store(
     setup_logging(verbosity(verbose, quiet))
     settings = StoreSettings(
         batch_size=batch_size, flush_ms=flush_ms, retry_for=retry_for, buffer_bytes=buffer, timeout=timeout,
-        max_rate=max_rate, audio_bytes=audio_bytes, fail_on_bad=on_bad is OnBad.fail,
+        max_rate=max_rate, audio_bytes=audio_bytes, on_bad=on_bad,
     )
     target = resolve(db)
     log.debug("storing into %s", target.masked())
     stats = StoreStats()
     runner = Store(target, settings, stats)
     out = EventWriter() if tee else None
-    # A file object of its own over fd 0: the reading thread may still wait in it when the stage
-    # stops (the database gave up, a signal), and Python's shutdown would abort on sys.stdin's lock.
-    stdin = open(sys.stdin.fileno(), "rb", closefd=False)
     try:
-        for batch in runner.run(read_store_lines(stdin)):
+        # lt.ndjson reads the descriptor itself, so a reading thread never holds sys.stdin's lock.
+        for batch in runner.run(read_store_lines(sys.stdin.buffer)):
             if out is not None:
                 out.write_all(batch.stamped())
     finally:
@@ -83,7 +83,7 @@ def store(
             runner.finish()
         finally:
             log.info(stats.summary(runner.gate))
-    return ExitCode.REJECTED_INPUT if stats.dead_letters else ExitCode.OK
+    return ExitCode.REJECTED_INPUT if stats.dead_letters or runner.bad_lines.rejected else ExitCode.OK
 
 
 def register(app: typer.Typer) -> None:

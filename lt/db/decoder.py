@@ -8,14 +8,16 @@ the one schema. A line is decided here only when the result is certain to be
 what from_dict would build: a known type, of this schema version, no field
 outside the dataclass (from_dict would keep it in `extra`), every value of its
 field's type, and the same semantic checks (lt.events._check_semantics). Any
-other line (bad JSON, a wrong type, an unknown field or event type, a line over
-the length limit, a blank one) is read by lt.ndjson.read_lines itself, so what
-it makes of it, and every error message, is exactly as before.
+other line (bad JSON, a wrong type, an unknown field or event type, a surrogate
+escape, a very long number) is left to lt.ndjson.read_lines, whose hook this is (it also splits the
+input, bounds its lines and stops on a signal), so what it makes of it, and
+every error message, is exactly as before.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 import typing
 from collections.abc import Iterator
 from typing import Annotated, BinaryIO
@@ -23,7 +25,7 @@ from typing import Annotated, BinaryIO
 import msgspec
 
 from lt.events import EVENT_TYPES, SCHEMA_VERSION, Event, EventError, _check_semantics
-from lt.ndjson import Line, _keep, max_line_bytes, read_lines
+from lt.ndjson import Line, read_lines
 
 
 def _record(cls: type[Event]) -> type[msgspec.Struct]:
@@ -50,8 +52,15 @@ _RECORDS = {_record(cls): cls for cls in EVENT_TYPES.values()}
 _DECODER = msgspec.json.Decoder(typing.Union[tuple(_RECORDS)])  # type: ignore[misc]
 
 
+# Left to read_lines: a surrogate escape (it looks for a lone one) and a run of 19 digits or more
+# (it bounds integers to 64 bits; msgspec would take a 400-digit one).
+_UNSURE = re.compile(rb"\\u[dD][89a-fA-F]|\d{19}")
+
+
 def decoded(chunk: bytes) -> Event | None:
     """The event of one input line, or None when this decoder cannot decide it (read_lines then does)."""
+    if _UNSURE.search(chunk):
+        return None
     try:
         record = _DECODER.decode(chunk)
     except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
@@ -64,35 +73,6 @@ def decoded(chunk: bytes) -> Event | None:
     return event
 
 
-class _OneLine:
-    """A stream of one line already read for read_lines to decide; when that line was cut at the
-    length limit, what follows is the rest of it, which read_lines reads to skip it."""
-
-    def __init__(self, chunk: bytes, rest: BinaryIO):
-        self._chunk: bytes | None = chunk
-        self._rest = rest if not chunk.endswith(b"\n") else None
-
-    def readline(self, limit: int = -1) -> bytes:
-        if self._chunk is not None:
-            chunk, self._chunk = self._chunk, None
-            return chunk
-        return self._rest.readline(limit) if self._rest is not None else b""
-
-
 def read_store_lines(stream: BinaryIO, *, max_line: int | None = None) -> Iterator[Line]:
     """The lines lt.ndjson.read_lines yields for `stream`, the same in every respect, faster."""
-    limit = max_line or max_line_bytes()
-    number = 0
-    while True:
-        chunk = stream.readline(limit + 1)
-        if not chunk:
-            return
-        number += 1
-        # A chunk cut at the limit may still parse; read_lines refuses the line as too long.
-        event = decoded(chunk) if len(chunk) <= limit or chunk.endswith(b"\n") else None
-        if event is not None:
-            yield Line(number, event, None, _keep(chunk), chunk)
-            continue
-        line = next(read_lines(_OneLine(chunk, stream), max_line=limit), None)  # None: a blank line
-        if line is not None:
-            yield dataclasses.replace(line, number=number)
+    return read_lines(stream, max_line=max_line, decode=decoded)

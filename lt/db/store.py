@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lt.background import END, TIMEOUT, Prefetch
+from lt import shutdown
 from lt.db.connect import Target
 from lt.db.rows import ITEM_OVERHEAD, Item, Rejected, Stored, item_from_line
 from lt.db.spill import Spilled, spill
@@ -41,8 +41,9 @@ from lt.db.writer import BatchResult, BatchWriter, TransactionGate, Unavailable,
 from lt.errors import ExitCode, LtError, Terminated
 from lt.events import STORE, AnyEvent, Event, UnknownEvent
 from lt.latency import percentile
-from lt.ndjson import Line
+from lt.ndjson import BadLines, Line, OnBad
 from lt.ratelimit import TokenBucket
+from lt.readahead import END, TIMEOUT, ReadAhead
 
 log = logging.getLogger("lt.store")
 
@@ -62,7 +63,7 @@ class StoreSettings:
     max_rate: float | None = None
     max_transactions: int = 4
     audio_bytes: bool = False
-    fail_on_bad: bool = False
+    on_bad: OnBad = OnBad.emit
     source: str = "stdin"
     report_every_s: float = 2.0
 
@@ -133,7 +134,7 @@ class Store:
         self.writer = BatchWriter(
             target,
             WriterSettings(
-                settings.source, settings.fail_on_bad, connect_timeout=min(5.0, settings.timeout), timeout=settings.timeout,
+                settings.source, settings.on_bad is OnBad.fail, connect_timeout=min(5.0, settings.timeout), timeout=settings.timeout,
             ),
             self.gate,
         )
@@ -144,7 +145,8 @@ class Store:
         self._reader_waiting = False
         self._room = threading.Condition()
         self._reading_stopped = False
-        self.reader: Prefetch | None = None
+        self.reader: ReadAhead | None = None
+        self.bad_lines = BadLines(settings.on_bad, "store", kept_as="to dead letters")
         self.outage_since: float | None = None
         self.attempts = 0
         self.next_try = 0.0
@@ -160,7 +162,7 @@ class Store:
             self.writer.open()
         except Unavailable as exc:
             self._unavailable(str(exc))
-        self.reader = Prefetch(self._metered(lines), maxsize=READ_AHEAD_LINES)
+        self.reader = ReadAhead(self._metered(lines), maxsize=READ_AHEAD_LINES)
         bucket = TokenBucket(self.settings.max_rate) if self.settings.max_rate else None
         done = False
         while not done or self.buffer:
@@ -219,14 +221,13 @@ class Store:
         """Buffer one item; True when it ends the input (--on-bad fail)."""
         self.stats.read += 1
         if isinstance(item, Rejected):
-            if self.settings.fail_on_bad:
-                self.failed = LtError(
-                    f"input line {item.line}: {item.error}",
-                    hint="fix the input, or drop --on-bad fail to dead-letter bad lines and go on",
-                    code=ExitCode.REJECTED_INPUT,
-                )
+            # A line the store cannot keep (an event without an id, say) is a bad line like any other.
+            try:
+                if self.bad_lines.check(Line(item.line, None, item.error, item.raw)) is None:
+                    return False
+            except LtError as exc:
+                self.failed = exc
                 return True
-            log.warning("input line %d: %s (to dead letters)", item.line, item.error)
         self.buffer.append((time.monotonic(), item))
         self.buffered_bytes += item.size
         self.stats.max_queue = max(self.stats.max_queue, len(self.buffer))
@@ -347,7 +348,8 @@ class Store:
             self.outage_since = now
             log.warning("database unavailable (%s); retrying for up to %g s", reason, self.settings.retry_for)
         self.stats.retries += 1
-        if now - self.outage_since >= self.settings.retry_for:
+        # After Ctrl-C or SIGTERM, the grace time is all the retrying there is.
+        if now - self.outage_since >= self.settings.retry_for or shutdown.overdue():
             self.stats.unavailable_s += now - self.outage_since
             self._give_up(reason)
         delay = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2**self.attempts)

@@ -15,6 +15,10 @@ partials (tentative tail included) are translated instead, debounced on audio
 time: a segment's partial is retranslated only once its end has moved on by
 `partial_interval` seconds. Neither happens when a newer revision of the
 segment is already waiting.
+
+A long text goes to the engine in sentence pieces of at most PIECE_CHARS,
+batch_size pieces per call, joined back in order, so one long final costs
+seconds and a signal is honoured between two calls.
 """
 
 from __future__ import annotations
@@ -25,13 +29,14 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from lt.background import END, TIMEOUT, Prefetch
-from lt.captions import ends_clause, ends_sentence
+from lt import shutdown
+from lt.captions import ends_clause, ends_sentence, split_long
 from lt.errors import LtError
 from lt.events import TRANSLATE, AnyEvent, ErrorEvent, TranscriptEvent, TranslationEvent, event_id
 from lt.mt.cache import TranslationCache
 from lt.mt.engine import Translator
 from lt.mt.router import Router
+from lt.readahead import END, TIMEOUT, ReadAhead
 
 STAGE = TRANSLATE
 # Segments remembered for debouncing; older ones are long finished in any live stream.
@@ -39,6 +44,11 @@ _SEGMENTS_KEPT = 1024
 _FINISHED = -1
 # A batch also closes after this many events of any kind, so pass-through floods stay bounded.
 _EVENTS_PER_SENTENCE = 8
+# A longer text goes to the engine in sentences of at most this many characters, translated in
+# order and joined, so one long final neither stalls the engine nor holds up the stream for long.
+PIECE_CHARS = 400
+# A text longer than this (about 8,000 words; no recogniser's final) gets an error event instead.
+MOST_CHARS = 50_000
 
 log = logging.getLogger("lt.translate")
 
@@ -109,13 +119,13 @@ def translate_events(
 def _batches(events: Iterable[AnyEvent], settings: TranslateSettings) -> Iterator[list[AnyEvent]]:
     """Whatever is waiting, up to the batch size, waiting at most batch_wait for more."""
     most_events = settings.batch_size * _EVENTS_PER_SENTENCE
-    prefetch = Prefetch(events, maxsize=most_events)
+    read_ahead = ReadAhead(events, maxsize=most_events)
     batch: list[AnyEvent] = []
     sentences = 0
     deadline = 0.0
     try:
         while True:
-            item = prefetch.get(max(0.0, deadline - time.monotonic()) if batch else None)
+            item = read_ahead.get(max(0.0, deadline - time.monotonic()) if batch else None)
             if item is END:
                 break
             if item is not TIMEOUT:
@@ -242,8 +252,24 @@ class _Stage:
         return done
 
     def _call_engine(self, translator: Translator, texts: list[str], source: str, target: str) -> dict[str, _Outcome]:
-        if not texts:
-            return {}
+        """Each text translated, long ones piece by piece, engine calls of at most batch_size pieces."""
+        outcomes = {text: _Outcome(error=f"a text of {len(text):,} characters, longer than the {MOST_CHARS:,} translated")
+                    for text in texts if len(text) > MOST_CHARS}
+        pieces = {text: split_long(text, PIECE_CHARS) for text in texts if text not in outcomes}
+        unique = list(dict.fromkeys(piece for parts in pieces.values() for piece in parts))
+        done: dict[str, _Outcome] = {}
+        for first in range(0, len(unique), self.settings.batch_size):
+            batch = unique[first:first + self.settings.batch_size]
+            if shutdown.overdue():  # interrupted, and the grace time is up: pass the rest on untranslated
+                done.update((piece, _Outcome(error="interrupted before it was translated")) for piece in batch)
+            else:
+                done.update(self._engine_batch(translator, batch, source, target))
+        for text, parts in pieces.items():
+            failed = next((done[part] for part in parts if done[part].error is not None), None)
+            outcomes[text] = failed or _Outcome(" ".join(done[part].text for part in parts))
+        return outcomes
+
+    def _engine_batch(self, translator: Translator, texts: list[str], source: str, target: str) -> dict[str, _Outcome]:
         try:
             self.stats.engine_calls += 1
             return {text: _Outcome(out) for text, out in zip(texts, translator.translate(texts, source, target), strict=True)}
@@ -254,7 +280,7 @@ class _Stage:
         # One bad sentence must not fail the others: retry them one at a time.
         outcomes: dict[str, _Outcome] = {}
         for text in texts:
-            outcomes.update(self._call_engine(translator, [text], source, target))
+            outcomes.update(self._engine_batch(translator, [text], source, target))
         return outcomes
 
     def _event(self, job: _Job, outcome: _Outcome) -> AnyEvent:

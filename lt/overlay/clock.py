@@ -1,7 +1,7 @@
 """The two ways frames are timed.
 
 - live: frames go out at a steady rate by the wall clock. Events are read on a
-  thread (lt.background.Prefetch) and applied between frames, never more
+  thread (lt.readahead.ReadAhead) and applied between frames, never more
   than until the next frame is due, so a burst of events cannot stall the
   frame loop; new caption text is drawn while the loop waits for the next
   frame, not when the frame is due. A frame that could not be made in time
@@ -20,8 +20,8 @@ import time
 from collections.abc import Iterable
 from typing import Protocol
 
-from lt.background import END, TIMEOUT, Prefetch
 from lt.events import AnyEvent, TranscriptEvent, TranslationEvent
+from lt.readahead import END, TIMEOUT, ReadAhead
 
 
 class ClockKind(str, enum.Enum):
@@ -46,7 +46,7 @@ class Frames(Protocol):
 
 
 def run_live(events: Iterable[AnyEvent], frames: Frames, fps: float) -> None:
-    feed = Prefetch(events)
+    feed = ReadAhead(events)
     period = 1.0 / fps
     start = time.monotonic()
     index = 0
@@ -70,7 +70,7 @@ def run_live(events: Iterable[AnyEvent], frames: Frames, fps: float) -> None:
             frames.late()
 
 
-def _apply_until(feed: Prefetch, frames: Frames, due: float, start: float) -> bool:
+def _apply_until(feed: ReadAhead, frames: Frames, due: float, start: float) -> bool:
     """Apply whatever arrives until the frame is due; True once the input has ended.
 
     A burst is applied in full before anything is drawn, so captions replaced

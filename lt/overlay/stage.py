@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lt import shutdown
 from lt.events import AnyEvent
 from lt.latency import percentile
 from lt.errors import missing_extra
@@ -130,6 +131,8 @@ class FrameLoop:
             self.renderer.prepare(self.board.visible(now))
 
     def finished(self, t: float) -> bool:
+        if shutdown.requested():  # Ctrl-C or SIGTERM: once every caption read has been on a frame
+            return self.stats.frames > 0 and not self._awaiting_frame
         return self.stats.frames > 0 and t >= self.board.clear_at() and t >= self.settings.until
 
     def dropped(self, count: int) -> None:

@@ -1,7 +1,7 @@
 """Reading an iterator on a thread, so a stage can wait for input with a deadline.
 
 Stages that act on time as well as on input (batching by age, a frame clock)
-consume through `Prefetch.get(timeout)`. The queue is bounded: when the
+consume through `ReadAhead.get(timeout)`. The queue is bounded: when the
 consumer falls behind, the thread stops reading, and the pipe pushes back on
 the stage before. A consumer that must account for everything read (the
 store) ends with `stop()`, which hands over what was read and not yet taken.
@@ -19,14 +19,14 @@ END = object()
 TIMEOUT = object()
 
 
-class Prefetch:
+class ReadAhead:
     def __init__(self, items: Iterable[Any], maxsize: int = 256):
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=maxsize)
         self._error: BaseException | None = None
         self._done = False
         self._stopping = threading.Event()
         self._waiting_on_source = False
-        self._thread = threading.Thread(target=self._run, args=(items,), daemon=True, name="lt-prefetch")
+        self._thread = threading.Thread(target=self._run, args=(items,), daemon=True, name="lt-read-ahead")
         self._thread.start()
 
     def _run(self, items: Iterable[Any]) -> None:

@@ -252,11 +252,12 @@ class TranscribeRun:
         yield from self._emit(self._finish())
 
     def _take(self, blocks: list[Block]) -> Iterator[Event]:
-        for block in blocks:
+        audio = [block.audio for block in blocks]  # converted once, for the decoder and the speakers
+        for block, samples in zip(blocks, audio):
             yield from self._keep(block.samples)
             if self.speakers is not None:
-                self.speakers.add(block.audio)
-        self.waiting = np.concatenate([self.waiting, *(b.audio for b in blocks)])
+                self.speakers.add(samples)
+        self.waiting = np.concatenate([self.waiting, *audio])
 
     def _finish(self) -> Output:
         """The last decode, over every sample read, so no word heard is left out."""

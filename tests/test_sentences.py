@@ -41,6 +41,15 @@ def test_a_stray_full_stop_leaves_its_word_to_the_next_sentence():
     assert next_final(found[2:], rules, closed=True) == 3
 
 
+def test_a_one_word_sentence_run_on_from_a_sentence_and_left_alone_by_a_pause_ends_its_final():
+    rules = FinalRules(short_pause=0.4)
+    assert next_final(words("our results. there. please", gaps={3: 0.6}), rules, closed=False) == 3
+    assert next_final(words("our results. there."), rules, closed=True) == 3
+    assert next_final(words("our results. there."), rules, closed=False) is None  # is a pause next?
+    assert next_final(words("our results. there. please"), rules, closed=False) == 2
+    assert next_final(words("our results. there.", gaps={2: 0.5}), rules, closed=True) == 2
+
+
 def test_a_long_sentence_is_cut_at_its_last_clause_before_the_limit():
     text = "one two three, four five six seven eight nine ten"
     assert next_final(words(text), FinalRules(max_chars=40), closed=False) == 3

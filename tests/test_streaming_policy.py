@@ -200,6 +200,12 @@ def test_a_one_word_sentence_joins_its_neighbour_unless_a_pause_sets_it_apart():
     assert finals(outputs) == ["good. morning everyone.", "there. we go.", "yes.", "indeed."]
 
 
+def test_a_one_word_sentence_said_straight_after_a_sentence_and_then_a_pause_ends_that_final():
+    speech = Speech().say("two people will present our results. there.").pause(1.5).say("please send your questions.").pause(2)
+    _, _, outputs = run(speech)
+    assert finals(outputs) == ["two people will present our results. there.", "please send your questions."]
+
+
 def test_a_pause_ends_the_final_and_the_utterance():
     speech = Speech().say("no punctuation here at all").pause(3).say("then more").pause(3)
     _, _, outputs = run(speech)

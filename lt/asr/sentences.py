@@ -4,8 +4,9 @@ Committed words are on screen as soon as they are committed (a partial's
 stable words), so finals need not hurry: they are cut where a translator and a
 reader want them, at sentence ends. A one-word "sentence" that runs straight
 into the next one ("Good. Morning everyone.", or a stray full stop's "There.
-Please send...") joins it, so one-word finals only come from a person who said
-one word and stopped. A pause of `pause`
+Please send...") joins it, and one that runs straight on from a sentence and
+stops ("...our results. There.") ends that sentence's final, so one-word finals
+only come from a person who said one word and stopped. A pause of `pause`
 seconds ends a final wherever it falls; a sentence that goes on past
 `max_chars` is cut at its last clause (or at the limit, unless its end is a
 few words on); one that waits longer
@@ -43,12 +44,26 @@ def next_final(words: list[HypWord], rules: FinalRules, closed: bool) -> int | N
         if gap is not None and gap >= rules.pause:
             return i + 1
         if ends_sentence(text) and _long_enough(words[: i + 1], gap, rules):
-            return i + 1
+            return _with_stray_word(words, i, rules, closed)
         if ends_clause(text):
             clause = i + 1
         if chars >= rules.max_chars:
             return clause or _sentence_end_soon(words, i, closed)
     return len(words) if closed and words else None
+
+
+def _with_stray_word(words: list[HypWord], i: int, rules: FinalRules, closed: bool) -> int | None:
+    """Where a final that ends a sentence at word `i` ends: one more word when the next is a one-word
+    sentence run straight on to it and left on its own by a pause ("...our results. There." then
+    silence), since it would otherwise be a one-word final. While that pause is not known yet, it waits."""
+    if i + 1 >= len(words):
+        return i + 1
+    stray = words[i + 1]
+    if not (stray.key and ends_sentence(stray.text.strip())) or stray.start - words[i].end >= rules.short_pause:
+        return i + 1
+    if i + 2 < len(words):
+        return i + 2 if words[i + 2].start - stray.end >= rules.short_pause else i + 1
+    return i + 2 if closed else None
 
 
 def _sentence_end_soon(words: list[HypWord], i: int, closed: bool) -> int | None:

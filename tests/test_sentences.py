@@ -50,6 +50,25 @@ def test_a_one_word_sentence_run_on_from_a_sentence_and_left_alone_by_a_pause_en
     assert next_final(words("our results. there.", gaps={2: 0.5}), rules, closed=True) == 2
 
 
+def test_a_sentence_waits_while_the_one_word_sentence_run_on_from_it_is_still_tentative():
+    rules = FinalRules(short_pause=0.4)
+    found = words("our results. there. please")
+    assert next_final(found[:2], rules, closed=False, ahead=found[2:3]) is None
+    assert next_final(found[:3], rules, closed=False, ahead=found[3:]) == 2  # "there." runs on into "please"
+    assert next_final(found[:2], rules, closed=False, ahead=words("our results. the")[2:]) == 2
+    apart = words("our results. there.", gaps={2: 0.5})
+    assert next_final(apart[:2], rules, closed=False, ahead=apart[2:]) == 2
+
+
+def test_the_segmenter_holds_a_sentence_for_its_tentative_one_word_sentence():
+    found = words("our results. there.")
+    segmenter = Segmenter(FinalRules(short_pause=0.4))
+    segmenter.add(found[:2])
+    assert segmenter.cut(1.0, ahead=found[2:]) == []
+    segmenter.add(found[2:])
+    assert [[w.text.strip() for w in f] for f in segmenter.cut(2.0, closed=True)] == [["our", "results.", "there."]]
+
+
 def test_a_long_sentence_is_cut_at_its_last_clause_before_the_limit():
     text = "one two three, four five six seven eight nine ten"
     assert next_final(words(text), FinalRules(max_chars=40), closed=False) == 3

@@ -206,6 +206,15 @@ def test_a_one_word_sentence_said_straight_after_a_sentence_and_then_a_pause_end
     assert finals(outputs) == ["two people will present our results. there.", "please send your questions."]
 
 
+def test_a_sentence_committed_while_its_run_on_one_word_sentence_is_tentative_waits_for_it():
+    # Decodes every 0.2 s: "results." is agreed while "there." (heard whole, but at the end of the
+    # audio) is still tentative; the sentence's final waits for it rather than leave it alone.
+    speech = Speech().say("two people will present our results. there.").pause(1.5).say("please send your questions.").pause(2)
+    settings = StreamSettings(min_chunk=0.2, finals=SENTENCES.finals)
+    _, _, outputs = run(speech, settings, chunk=0.2)
+    assert finals(outputs) == ["two people will present our results. there.", "please send your questions."]
+
+
 def test_a_pause_ends_the_final_and_the_utterance():
     speech = Speech().say("no punctuation here at all").pause(3).say("then more").pause(3)
     _, _, outputs = run(speech)

@@ -15,6 +15,7 @@ than `max_hold` seconds for its end is cut the same way.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lt.asr.hypothesis import HypWord
@@ -31,10 +32,11 @@ class FinalRules:
     max_hold: float = 10.0  # seconds (audio) committed words wait for their sentence to end
 
 
-def next_final(words: list[HypWord], rules: FinalRules, closed: bool) -> int | None:
+def next_final(words: list[HypWord], rules: FinalRules, closed: bool, ahead: Sequence[HypWord] = ()) -> int | None:
     """How many leading words make the next final, or None while it is still open.
 
-    `closed`: no more words will join these (the speech paused, or the input ended)."""
+    `closed`: no more words will join these (the speech paused, or the input ended); `ahead`: the
+    tentative words the decoder wrote after them, a hint of what comes next."""
     chars = 0
     clause = None
     for i, word in enumerate(words):
@@ -44,7 +46,7 @@ def next_final(words: list[HypWord], rules: FinalRules, closed: bool) -> int | N
         if gap is not None and gap >= rules.pause:
             return i + 1
         if ends_sentence(text) and _long_enough(words[: i + 1], gap, rules):
-            return _with_stray_word(words, i, rules, closed)
+            return _with_stray_word(words, i, rules, closed, ahead)
         if ends_clause(text):
             clause = i + 1
         if chars >= rules.max_chars:
@@ -52,17 +54,21 @@ def next_final(words: list[HypWord], rules: FinalRules, closed: bool) -> int | N
     return len(words) if closed and words else None
 
 
-def _with_stray_word(words: list[HypWord], i: int, rules: FinalRules, closed: bool) -> int | None:
+def _with_stray_word(words: list[HypWord], i: int, rules: FinalRules, closed: bool, ahead: Sequence[HypWord]) -> int | None:
     """Where a final that ends a sentence at word `i` ends: one more word when the next is a one-word
     sentence run straight on to it and left on its own by a pause ("...our results. There." then
-    silence), since it would otherwise be a one-word final. While that pause is not known yet, it waits."""
-    if i + 1 >= len(words):
+    silence), since it would otherwise be a one-word final. While that word is only tentative, or
+    the pause after it is not known yet, it waits."""
+    following = [*words[i + 1 :], *ahead]
+    if not following:
         return i + 1
-    stray = words[i + 1]
+    stray = following[0]
     if not (stray.key and ends_sentence(stray.text.strip())) or stray.start - words[i].end >= rules.short_pause:
         return i + 1
-    if i + 2 < len(words):
-        return i + 2 if words[i + 2].start - stray.end >= rules.short_pause else i + 1
+    if i + 1 >= len(words):
+        return None
+    if len(following) > 1:
+        return i + 2 if following[1].start - stray.end >= rules.short_pause else i + 1
     return i + 2 if closed else None
 
 
@@ -103,11 +109,11 @@ class Segmenter:
             if self.pending or word.key:
                 self.pending.append(word)
 
-    def cut(self, now: float, *, closed: bool = False) -> list[list[HypWord]]:
-        """The finals that are ready at audio time `now`."""
+    def cut(self, now: float, *, closed: bool = False, ahead: Sequence[HypWord] = ()) -> list[list[HypWord]]:
+        """The finals that are ready at audio time `now`; `ahead`: the tentative words after them."""
         finals = []
         while self.pending:
-            size = next_final(self.pending, self.rules, closed)
+            size = next_final(self.pending, self.rules, closed, ahead)
             if size is None and now - self.pending[0].committed_at >= self.rules.max_hold:
                 size = early_cut(self.pending)
             if size is None:

@@ -207,7 +207,8 @@ class StreamingPolicy:
         closed = closed or (
             bool(pending) and not self.hypotheses.tentative and now - pending[-1].end >= self.settings.pause and not self._words_missing()
         )
-        return Output(self._phrases(self.segmenter.cut(now, closed=closed)), self._partial())
+        cut = self.segmenter.cut(now, closed=closed, ahead=self.hypotheses.tentative)
+        return Output(self._phrases(cut), self._partial())
 
     def _words_missing(self) -> bool:
         """The VAD heard the utterance go on after its last word, and no decode has looked again."""

@@ -99,6 +99,16 @@ def test_trace_gets_every_shown_final_once_with_its_frame_time():
     assert stats.shown_finals == 4
 
 
+def test_trace_gets_a_final_replaced_before_its_frame_by_the_next_partial_that_shows_it_above():
+    traced: list[str] = []
+    # Both come between the frames at 2.0 and 2.1 s: the final's first frame shows it above "next".
+    stream = [transcript(0, "Good morning.", 2.02, 2.5), transcript(1, "next", 2.05, 2.3, final=False)]
+    stats = run_overlay(stream, events_settings(), RecordingSink(), renderer=RecordingRenderer(),
+                        trace=lambda event, wall: traced.append(event.text))
+    assert traced == ["Good morning.", "next"]
+    assert stats.shown_finals == 1
+
+
 def test_bad_and_unknown_events_are_ignored_and_frames_keep_flowing():
     error = ErrorEvent(session="s", id="e", stage="overlay", message="input line 3: not valid JSON", line=3)
     renderer = RecordingRenderer()

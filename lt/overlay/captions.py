@@ -42,6 +42,7 @@ class ShownCaption:
     event: CaptionEvent
     earlier: str = ""  # the final before it, still up above it
     earlier_until: float = -math.inf
+    earlier_event: CaptionEvent | None = None  # ... and its event: on screen while that text is
 
     @property
     def text(self) -> str:
@@ -108,8 +109,7 @@ class CaptionBoard:
         until = now + self.timing.seconds(len(stable) + len(tentative))
         if hold_until is not None:
             until = max(until, hold_until)
-        earlier, earlier_until = self._earlier(current, event, now)
-        caption = ShownCaption(lang, stable, tentative, event.final, speaker, until, event, earlier, earlier_until)
+        caption = ShownCaption(lang, stable, tentative, event.final, speaker, until, event, *self._earlier(current, event, now))
         self._current[lang] = caption
         return caption
 
@@ -126,15 +126,15 @@ class CaptionBoard:
         return max((c.until for c in self._current.values()), default=-math.inf)
 
     @staticmethod
-    def _earlier(current: ShownCaption | None, event: CaptionEvent, now: float) -> tuple[str, float]:
+    def _earlier(current: ShownCaption | None, event: CaptionEvent, now: float) -> tuple[str, float, CaptionEvent | None]:
         """What stays above the new caption: the final it follows, or what the caption it replaces kept."""
         if current is None or current.event.session != event.session:
-            return "", -math.inf
+            return "", -math.inf, None
         if current.event.seg == event.seg:
-            return current.earlier, current.earlier_until
+            return current.earlier, current.earlier_until, current.earlier_event
         if current.final and current.until > now:
-            return current.stable, current.until
-        return "", -math.inf
+            return current.stable, current.until, current.event
+        return "", -math.inf, None
 
     def _placed(self, lang: str, *, original: bool) -> bool:
         if lang in self.order:

@@ -16,6 +16,7 @@ seconds since start for live frames, audio time for `--clock events`.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections import OrderedDict
@@ -40,9 +41,11 @@ class ShownCaption:
     speaker: str | None
     until: float
     event: CaptionEvent
-    earlier: str = ""  # the final before it, still up above it
-    earlier_until: float = -math.inf
-    earlier_event: CaptionEvent | None = None  # ... and its event: on screen while that text is
+    above: ShownCaption | None = None  # the final before it, still up above it (held without its own)
+
+    @property
+    def earlier(self) -> str:
+        return self.above.stable if self.above is not None else ""
 
     @property
     def text(self) -> str:
@@ -55,9 +58,9 @@ class ShownCaption:
 
     def at(self, now: float) -> ShownCaption:
         """The caption as it looks at `now`: the earlier final goes once its time is up."""
-        if not self.earlier or self.earlier_until > now:
+        if self.above is None or self.above.until > now:
             return self
-        return ShownCaption(self.lang, self.stable, self.tentative, self.final, self.speaker, self.until, self.event)
+        return dataclasses.replace(self, above=None)
 
 
 def line_of(event: CaptionEvent) -> str:
@@ -109,7 +112,7 @@ class CaptionBoard:
         until = now + self.timing.seconds(len(stable) + len(tentative))
         if hold_until is not None:
             until = max(until, hold_until)
-        caption = ShownCaption(lang, stable, tentative, event.final, speaker, until, event, *self._earlier(current, event, now))
+        caption = ShownCaption(lang, stable, tentative, event.final, speaker, until, event, self._above(current, event, now))
         self._current[lang] = caption
         return caption
 
@@ -126,15 +129,15 @@ class CaptionBoard:
         return max((c.until for c in self._current.values()), default=-math.inf)
 
     @staticmethod
-    def _earlier(current: ShownCaption | None, event: CaptionEvent, now: float) -> tuple[str, float, CaptionEvent | None]:
+    def _above(current: ShownCaption | None, event: CaptionEvent, now: float) -> ShownCaption | None:
         """What stays above the new caption: the final it follows, or what the caption it replaces kept."""
         if current is None or current.event.session != event.session:
-            return "", -math.inf, None
+            return None
         if current.event.seg == event.seg:
-            return current.earlier, current.earlier_until, current.earlier_event
+            return current.above
         if current.final and current.until > now:
-            return current.stable, current.until, current.event
-        return "", -math.inf, None
+            return dataclasses.replace(current, above=None)  # one final above, never a chain of them
+        return None
 
     def _placed(self, lang: str, *, original: bool) -> bool:
         if lang in self.order:

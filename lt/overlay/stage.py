@@ -148,7 +148,7 @@ class FrameLoop:
         wall = time.time()
         on_screen = {id(caption.event) for _, caption in captions}
         # A final that the next sentence's first partial replaced before any frame still shows above it.
-        on_screen |= {id(caption.earlier_event) for _, caption in captions if caption.earlier}
+        on_screen |= {id(caption.above.event) for _, caption in captions if caption.above is not None}
         for event in self._awaiting_frame:
             if id(event) in on_screen:
                 self.stats.shown_finals += event.final

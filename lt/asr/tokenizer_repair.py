@@ -17,10 +17,7 @@ product, and each one's merge is its split into two earlier tokens.
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
-
-log = logging.getLogger("lt.transcribe")
 
 BYTE_TOKENS = 256
 
@@ -58,7 +55,6 @@ def repair_tokenizer_file(path: Path) -> bool:
     partial = path.with_name(path.name + ".tmp")
     partial.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     partial.replace(path)  # atomic: a concurrent load sees the old file or the new one
-    log.info("restored %d BPE merge(s) missing from %s", len(restored), path)
     return True
 
 

@@ -18,6 +18,7 @@ from lt.asr.engine import Decoded, Segment, Word
 from lt.asr.language import LanguageSettings
 from lt.asr.sentences import FinalRules
 from lt.asr.streaming import StreamingPolicy, StreamSettings
+from lt.asr.style_prompt import in_style, style_prompt
 from lt.asr.vad import Span
 
 SR = 16000
@@ -319,6 +320,29 @@ def test_the_prompt_carries_released_text_and_is_bounded():
     assert prompts[0] == ""
     assert "sentence number 0 ends here." in next(p for p in prompts if "ends here." in p)
     assert max(len(p) for p in prompts) <= 200
+
+
+def test_a_decode_without_earlier_text_in_its_language_gets_a_line_that_sets_whisper_s_style():
+    speech = Speech().say("one two three four five six seven eight.").pause(2).say("nine ten eleven twelve.").pause(2)
+    speech.say("thirteen fourteen fifteen.").pause(2)
+    recogniser, _, _ = run(speech)
+    prompts = [c["prompt"] for c in recogniser.calls]
+    assert prompts[0] == ""  # no language before the first detection
+    assert prompts[1] == style_prompt("en") == "Well, let's begin."
+    # Then the session's own text, in sentence case: Whisper would carry on a lower-case style.
+    assert "one two three four five six seven eight." in prompts
+    assert prompts[-1] == "one two three four five six seven eight. Nine ten eleven twelve."
+    french = Speech().say("bonjour tout le monde.").pause(2)
+    recogniser, _, _ = run(french, StreamSettings(min_chunk=1.0, languages=LanguageSettings(fixed="fr")))
+    assert recogniser.calls[0]["prompt"] == "Bon, commençons."
+    assert style_prompt("ja") == "" and style_prompt(None) == ""
+
+
+def test_earlier_text_is_prompted_in_sentence_case_with_shouting_lowered_and_acronyms_kept():
+    text = "do for you. ask what you can do. ASK WHAT YOU CAN DO FOR YOUR country. located at DGM in order. OK?"
+    assert in_style(text) == (
+        "do for you. Ask what you can do. Ask what you can do for your country. Located at DGM in order. OK?"
+    )
 
 
 def test_finish_flushes_the_tail_that_never_got_a_second_decode():

@@ -37,6 +37,7 @@ from lt.asr.engine import Decoded, Transcriber, Word
 from lt.asr.hypothesis import HypWord, Phrase
 from lt.asr.language import LanguageSettings, LanguageTracker
 from lt.asr.sentences import FinalRules, Segmenter
+from lt.asr.style_prompt import in_style, style_prompt
 from lt.asr.vad import Span, VoiceDetector
 from lt.captions import ends_sentence
 from lt.pcm import SAMPLE_RATE
@@ -260,8 +261,10 @@ class StreamingPolicy:
         return self._in_session_time(decoded)
 
     def _prompt_for(self, language: str | None) -> str:
-        """Earlier text in another language pulls the decoder back into it: none then."""
-        return self.prompt if language in (None, self.prompt_language) else ""
+        """Earlier text in another language pulls the decoder back into it: none then. Without
+        earlier text in this language, a line that sets Whisper's style (lt.asr.style_prompt)."""
+        earlier = self.prompt if language in (None, self.prompt_language) else ""
+        return earlier or style_prompt(language)
 
     def _in_session_time(self, decoded: Decoded) -> list[HypWord]:
         offset = self.buffer_start
@@ -335,7 +338,7 @@ class StreamingPolicy:
         if words and words[-1].language != self.prompt_language:
             self.prompt, self.prompt_language = "", words[-1].language
         if words:
-            self.prompt = (self.prompt + "".join(w.text for w in words)).strip()[-self.settings.prompt_chars :]
+            self.prompt = in_style(self.prompt + "".join(w.text for w in words)).strip()[-self.settings.prompt_chars :]
 
     def _trim(self, to: float) -> None:
         to = min(to, self.audio_time)

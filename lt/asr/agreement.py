@@ -10,7 +10,9 @@ words a decode produced after that prefix) commits
   heard at least 0.4 s less audio, so that two decodes a moment apart do not
   count as two opinions; a second for the first words of an utterance that no
   earlier text prompts), word by word
-  (LocalAgreement-2; case and punctuation do not count, the newer spelling wins),
+  (LocalAgreement-2; case and punctuation do not count, the newer spelling wins,
+  except that a full stop the newer one drops stays where the VAD heard the
+  speaker pause and the newer one is unsure of the word it ran on to),
   up to a word the decoder heard to its end: one ending at the very end of the
   audio was cut off there, and two decodes a fraction of a second apart can
   guess the same wrong word from its first half (the first words of an
@@ -30,6 +32,7 @@ neither dropped nor doubled where one hypothesis meets the next.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lt.asr.hypothesis import HypWord
@@ -43,6 +46,9 @@ FIRST_SPAN = 1.0  # ... and for the first words of an utterance, as far apart as
 HISTORY = 8  # hypotheses kept to find one that far back
 STOP_NEAR_END = 1.0  # a full stop this close to the end of the audio may be the decoder's guess that it ends
 CUT_OFF_SLACK = 0.1  # word ends may run this far into the silence after them
+STOP_PAUSE = 0.2  # a silence this long after a word the older hypothesis ended a sentence with ...
+PAUSE_NEAR = 0.3  # ... starting this close to the (aligned, so approximate) end of the word ...
+UNSURE = 0.5  # ... keeps that full stop when the newer is less sure than this of the word after it
 
 
 @dataclass
@@ -74,14 +80,15 @@ class HypothesisBuffer:
 
     def insert(
         self, hypothesis: list[HypWord], now: float, heard_until: float | None = None, commit: bool = True,
-        cold: bool = False,
+        cold: bool = False, pauses: Sequence[tuple[float, float]] = (),
     ) -> list[HypWord]:
         """Take a hypothesis decoded from audio up to `now`; return the words it commits (in order).
 
         `heard_until`: the audio time before which the decoder heard the speech end whole,
         so the words ending by then are committed without waiting for agreement; `commit`
         False keeps the whole hypothesis tentative (its language is not settled yet); `cold`:
-        no earlier text prompts the decoder, so an utterance's first words need more care."""
+        no earlier text prompts the decoder, so an utterance's first words need more care;
+        `pauses`: (start, end) of the silences the VAD heard between stretches of speech."""
         careful = cold and not self.started
         reference = self._reference(now, FIRST_SPAN if careful else AGREE_SPAN)
         self._history = [*self._history[-(HISTORY - 1) :], _Hypothesis(now, hypothesis)]
@@ -103,7 +110,7 @@ class HypothesisBuffer:
             # A full stop before a short pause is the decoder's guess that nothing follows: the
             # sentence may go on. It waits for the next words, or for the utterance to end.
             agreed -= 1
-        return self._commit(hypothesis[:agreed], now)
+        return self._commit(_with_kept_stops(hypothesis[:agreed], hypothesis[agreed:], reference, pauses), now)
 
     def commit_all(self, now: float, before: float | None = None) -> list[HypWord]:
         """Commit the tentative words as they stand (the utterance ended, or the buffer is full);
@@ -139,3 +146,24 @@ class HypothesisBuffer:
             if [w.key for w in h.words[: len(keys)]] == keys
         ]
         return words
+
+
+def _with_kept_stops(
+    words: list[HypWord], after: list[HypWord], reference: list[HypWord], pauses: Sequence[tuple[float, float]],
+) -> list[HypWord]:
+    """The agreed words, each in the newer spelling, except a full stop that the older hypothesis
+    wrote and the newer left out where the speaker paused and the newer is unsure of what follows:
+    at a short pause between two sentences Whisper often runs them together ("the schedule design
+    team" for "the schedule. The design team"), and once the word is committed without its stop,
+    every later decode goes on from it."""
+    kept = list(words)
+    following = [*words[1:], *after]
+    for i, (word, older) in enumerate(zip(words, reference)):
+        next_word = following[i] if i < len(following) else None
+        if (
+            older.key == word.key and ends_sentence(older.text) and not ends_sentence(word.text)
+            and next_word is not None and next_word.word.p < UNSURE
+            and any(abs(start - word.end) <= PAUSE_NEAR and end - start >= STOP_PAUSE for start, end in pauses)
+        ):
+            kept[i] = dataclasses.replace(word, word=dataclasses.replace(word.word, text=older.text))
+    return kept

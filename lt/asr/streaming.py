@@ -180,7 +180,8 @@ class StreamingPolicy:
         speech = self._speech_seconds()
         warm = bool(self.prompt) or self.hypotheses.started or speech >= self.settings.cold_start
         commit = warm and not looped and self.languages.settled(speech) and not self._looping(hypothesis)
-        committed = self.hypotheses.insert(hypothesis, now, heard, commit, cold=not self.prompt)
+        pauses = [(a.end, b.start) for a, b in zip(self.spans, self.spans[1:])]
+        committed = self.hypotheses.insert(hypothesis, now, heard, commit, cold=not self.prompt, pauses=pauses)
         self.languages.pin(*_language_of(committed))
         self.segmenter.add(committed)
         if paused:

@@ -1,0 +1,43 @@
+"""The agreement buffer on its own: which words it commits, and in which spelling."""
+
+from __future__ import annotations
+
+from lt.asr.agreement import HypothesisBuffer
+from lt.asr.engine import Segment, Word
+from lt.asr.hypothesis import HypWord
+
+SEGMENT = Segment(())
+
+
+def words(*spoken: tuple[str, float, float, float]) -> list[HypWord]:
+    return [HypWord(Word(" " + text, start, end, p), SEGMENT, "en", 1.0) for text, start, end, p in spoken]
+
+
+def texts(hypothesis: list[HypWord]) -> list[str]:
+    return [w.text.strip() for w in hypothesis]
+
+
+OLDER = words(("the", 0.0, 0.3, 0.9), ("schedule.", 0.3, 1.0, 0.6))
+PAUSE = [(1.1, 1.4)]  # the VAD heard the speaker stop after "schedule"
+
+
+def test_the_newer_spelling_wins_where_the_speaker_went_straight_on():
+    buffer = HypothesisBuffer()
+    buffer.insert(OLDER, 1.6)
+    newer = words(("the", 0.0, 0.3, 0.9), ("schedule", 0.3, 1.0, 0.9), ("design.", 1.0, 2.0, 0.2))
+    assert texts(buffer.insert(newer, 2.2)) == ["the", "schedule"]
+
+
+def test_a_full_stop_at_a_pause_stays_when_the_newer_hypothesis_runs_into_an_unsure_word():
+    buffer = HypothesisBuffer()
+    buffer.insert(OLDER, 1.6)
+    newer = words(("the", 0.0, 0.3, 0.9), ("schedule", 0.3, 1.0, 0.9), ("design.", 1.0, 2.0, 0.2))
+    assert texts(buffer.insert(newer, 2.2, pauses=PAUSE)) == ["the", "schedule."]
+
+
+def test_a_guessed_full_stop_goes_when_the_newer_hypothesis_is_sure_the_sentence_goes_on():
+    buffer = HypothesisBuffer()
+    older = words(("enough", 0.0, 0.3, 0.9), ("money", 0.3, 0.6, 0.9), ("for.", 0.6, 1.0, 0.6))
+    buffer.insert(older, 1.6)
+    newer = words(("enough", 0.0, 0.3, 0.9), ("money", 0.3, 0.6, 0.9), ("for", 0.6, 1.0, 0.9), ("three", 1.4, 2.0, 0.95))
+    assert texts(buffer.insert(newer, 2.2, pauses=[(1.0, 1.4)])) == ["enough", "money", "for"]

@@ -6,7 +6,8 @@ streaming that style then carries on: those words are committed and forced
 into every later decode, which continues them in the same style, so a whole
 session could come out as one run of words with no sentence ends (and finals
 cut only by the length limit). A short punctuated line in the utterance's
-language sets the style from the first decode. It is context only: the
+language sets the style from the first decode that knows the language (with
+`--language auto`, the second of a session: the first detects it). It is context only: the
 decoder never writes it, and it gives way to the session's own text as soon
 as there is some.
 

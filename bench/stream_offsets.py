@@ -1,0 +1,100 @@
+"""The streaming policy replayed deterministically: what live decodes landing at other places give.
+
+A live run decodes wherever the clock lands, so two runs on the same audio can
+come out differently and one run says little about a change to the policy.
+This replays the recording through lt's StreamingPolicy with one decode every
+`--step` seconds of audio (a base decode's time on a 2-core CPU is about
+0.45 s, so that is what a live run does) from each of several starting
+offsets, with the real model and VAD and no clock: the same offset gives the
+same output every time, so two versions of the policy compare word for word.
+
+    .venv/bin/python bench/stream_offsets.py [--model base] [--audio FILE --reference TEXT] [--show]
+
+Per offset: finals, how many of them end a sentence, one-word finals and the
+WER of the finals; batch mode's WER on the same audio and model is the
+baseline (the ratio is the issue's target: <= 1.1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import soundfile as sf  # noqa: E402
+
+from machine import describe as machine  # noqa: E402  (bench/ is on the path when run as a script)
+from stream_metrics import normal, wer  # noqa: E402
+from lt.asr.stage import TranscribeSettings, load_engines, transcribe  # noqa: E402
+from lt.asr.streaming import StreamingPolicy, StreamSettings  # noqa: E402
+from lt.captions import ends_sentence  # noqa: E402
+from lt.events import TranscriptEvent  # noqa: E402
+from lt.pcm import SAMPLE_RATE  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def replay(audio, engines, settings: TranscribeSettings, step: float, offset: float) -> list[str]:
+    """The finals' text, the audio fed in `step`-second blocks after a first block of `offset` s."""
+    policy = StreamingPolicy(
+        engines.transcriber, engines.vad,
+        StreamSettings(min_chunk=settings.min_chunk, languages=settings.language_settings, pause=settings.pause, finals=settings.final_rules),
+    )
+    first, size = int(offset * SAMPLE_RATE), int(step * SAMPLE_RATE)
+    cuts = [c for c in [first, *range(first + size, len(audio), size), len(audio)] if c > 0]
+    finals, fed = [], 0
+    for cut in cuts:
+        policy.insert_audio_chunk(audio[fed:cut])
+        fed = cut
+        finals += [f.text for f in policy.process_iter().finals]
+    return finals + [f.text for f in policy.finish().finals]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="base")
+    parser.add_argument("--audio", type=Path, default=ROOT / "examples" / "meeting.wav")
+    parser.add_argument("--reference", type=Path, default=ROOT / "examples" / "meeting.txt")
+    parser.add_argument("--step", type=float, default=0.45, help="seconds of audio per decode")
+    parser.add_argument("--offsets", default="0,0.15,0.3", help="first-block lengths, seconds")
+    parser.add_argument("--show", action="store_true", help="print the finals")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    audio = sf.read(args.audio, dtype="float32")[0]
+    reference = args.reference.read_text().strip()
+    settings = TranscribeSettings(model=args.model)
+    engines = load_engines(settings)
+    pcm = sf.read(args.audio, dtype="int16")[0].tobytes()
+    batch = [e.text for e in transcribe([pcm], TranscribeSettings(model=args.model, mode="batch"), engines) if isinstance(e, TranscriptEvent)]
+    batch_wer = wer(reference, " ".join(batch))
+    results = []
+    for offset in (float(o) for o in args.offsets.split(",")):
+        finals = replay(audio, engines, settings, args.step, offset)
+        stream_wer = wer(reference, " ".join(finals))
+        results.append({
+            "offset": offset,
+            "finals": len(finals),
+            "sentence_finals": sum(ends_sentence(f.split()[-1]) for f in finals if f.split()),
+            "one_word_finals": sum(len(normal(f).split()) == 1 for f in finals),
+            "stream_wer": round(stream_wer, 3),
+            "wer_ratio": round(stream_wer / batch_wer, 2) if batch_wer else None,
+            "finals_text": finals if args.show else None,
+        })
+    if args.json:
+        print(json.dumps({"machine": machine(), "batch_wer": round(batch_wer, 3), "results": results}, indent=2))
+        return
+    print(f"machine: {machine()}")
+    print(f"audio: {args.audio.name}; model {args.model}; a decode every {args.step} s of audio; batch WER {batch_wer:.3f}")
+    print("offset  finals  ending a sentence  one-word  WER stream (ratio to batch)")
+    for r in results:
+        print(f"{r['offset']:6.2f}  {r['finals']:6d}  {r['sentence_finals']:17d}  {r['one_word_finals']:8d}  "
+              f"{r['stream_wer']:.3f} ({r['wer_ratio'] if r['wer_ratio'] is not None else '-'})")
+        for text in r["finals_text"] or ():
+            print("   |", text)
+
+
+if __name__ == "__main__":
+    main()

@@ -29,7 +29,7 @@ import soundfile as sf  # noqa: E402
 from machine import describe as machine  # noqa: E402  (bench/ is on the path when run as a script)
 from stream_metrics import normal, wer  # noqa: E402
 from lt.asr.stage import TranscribeSettings, load_engines, transcribe  # noqa: E402
-from lt.asr.streaming import StreamingPolicy, StreamSettings  # noqa: E402
+from lt.asr.streaming import StreamingPolicy  # noqa: E402
 from lt.captions import ends_sentence  # noqa: E402
 from lt.events import TranscriptEvent  # noqa: E402
 from lt.pcm import SAMPLE_RATE  # noqa: E402
@@ -39,10 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def replay(audio, engines, settings: TranscribeSettings, step: float, offset: float) -> list[str]:
     """The finals' text, the audio fed in `step`-second blocks after a first block of `offset` s."""
-    policy = StreamingPolicy(
-        engines.transcriber, engines.vad,
-        StreamSettings(min_chunk=settings.min_chunk, languages=settings.language_settings, pause=settings.pause, finals=settings.final_rules),
-    )
+    policy = StreamingPolicy(engines.transcriber, engines.vad, settings.stream_settings)
     first, size = int(offset * SAMPLE_RATE), int(step * SAMPLE_RATE)
     cuts = [c for c in [first, *range(first + size, len(audio), size), len(audio)] if c > 0]
     finals, fed = [], 0

@@ -70,6 +70,10 @@ class TranscribeSettings:
     def language_settings(self) -> LanguageSettings:
         return LanguageSettings(fixed=self.language, candidates=self.languages)
 
+    @property
+    def stream_settings(self) -> StreamSettings:
+        return StreamSettings(min_chunk=self.min_chunk, languages=self.language_settings, pause=self.pause, finals=self.final_rules)
+
 
 @dataclass
 class TranscribeStats:
@@ -230,11 +234,7 @@ class TranscribeRun:
 
     def _stream(self) -> Iterator[Event]:
         s = self.settings
-        self.policy = StreamingPolicy(
-            self.engines.transcriber,
-            self.engines.vad,
-            StreamSettings(min_chunk=s.min_chunk, languages=s.language_settings, pause=s.pause, finals=s.final_rules),
-        )
+        self.policy = StreamingPolicy(self.engines.transcriber, self.engines.vad, s.stream_settings)
         if s.speakers is not None:
             from lt.speakers.live import LiveSpeakers
 

@@ -30,12 +30,17 @@ def ends_clause(word: str) -> bool:
     return bool(CLAUSE_END.search(word.strip()))
 
 
+def sentences(words: list[str]) -> list[list[str]]:
+    """The words in runs that each end a sentence (the last run may not)."""
+    return _runs(words, ends_sentence)
+
+
 def split_long(text: str, max_chars: int) -> list[str]:
     """`text` in pieces of at most `max_chars`, cut between sentences where it can, else between
     clauses, else between words (a longer word is cut inside); a text that fits is one piece."""
     if len(text) <= max_chars:
         return [text]
-    units = [unit for sentence in _runs(text.split(), ends_sentence) for unit in _fit(sentence, max_chars, clauses=True)]
+    units = [unit for sentence in sentences(text.split()) for unit in _fit(sentence, max_chars, clauses=True)]
     return _pack(units, max_chars)
 
 

@@ -16,15 +16,14 @@ lower case ("ask what you can do for your country.") makes the next ones
 lower case and then unpunctuated. So the earlier text is prompted in plain sentence
 case: each sentence's first letter capitalised, and a sentence mostly in
 capitals ("ASK WHAT YOU CAN DO FOR YOUR country.", Whisper's shouting) in
-lower case, while an acronym among lower-case words stays.
+lower case, while an acronym among lower-case words stays. Sentence ends are
+the caption vocabulary's (lt.captions), so "Mr. John" is one sentence.
 """
 
 from __future__ import annotations
 
-import re
+from lt.captions import sentences
 
-_SENTENCE_START = re.compile(r"([.!?]\s+)(\w)")
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])(\s+)")
 SHOUTED_WORDS = 3  # a sentence this long or longer, at least half of it in capitals, is shouted
 
 STYLE_PROMPTS = {
@@ -46,11 +45,17 @@ def style_prompt(language: str | None) -> str:
 def in_style(text: str) -> str:
     """Earlier text in sentence case: shouted sentences lowered, and a capital letter after every
     sentence end (the text's own start may be a cut-off word, so it is left as it is)."""
-    plain = "".join(_unshouted(part) for part in _SENTENCE_BREAK.split(text))
-    return _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).upper(), plain)
+    runs = [_unshouted(run) for run in sentences(text.split())]
+    return " ".join(word for i, run in enumerate(runs) for word in (run if i == 0 else _capitalised(run)))
 
 
-def _unshouted(sentence: str) -> str:
-    words = sentence.split()
-    shouted = [w for w in words if w.isupper() and sum(c.isalpha() for c in w) > 1]
-    return sentence.lower() if len(words) >= SHOUTED_WORDS and 2 * len(shouted) >= len(words) else sentence
+def _unshouted(sentence: list[str]) -> list[str]:
+    shouted = [w for w in sentence if w.isupper() and sum(c.isalpha() for c in w) > 1]
+    if len(sentence) >= SHOUTED_WORDS and 2 * len(shouted) >= len(sentence):
+        return [w.lower() for w in sentence]
+    return sentence
+
+
+def _capitalised(sentence: list[str]) -> list[str]:
+    first = sentence[0]
+    return [first[:1].upper() + first[1:], *sentence[1:]]

@@ -3,8 +3,9 @@
 A live run decodes wherever the clock lands, so two runs on the same audio can
 come out differently and one run says little about a change to the policy.
 This replays the recording through lt's StreamingPolicy with one decode every
-`--step` seconds of audio (a base decode's time on a 2-core CPU is about
-0.45 s, so that is what a live run does) from each of several starting
+`--step` seconds of audio (live, a decode takes the audio that arrived while
+the last one ran, at least `lt transcribe --min-chunk`: a base decode took 0.45 s on the
+2-core AMD EPYC here, 0.3 s on the Intel Xeon) from each of several starting
 offsets, with the real model and VAD and no clock: the same offset gives the
 same output every time, so two versions of the policy compare word for word.
 
@@ -12,7 +13,10 @@ same output every time, so two versions of the policy compare word for word.
 
 Per offset: finals, how many of them end a sentence, one-word finals and the
 WER of the finals; batch mode's WER on the same audio and model is the
-baseline (the ratio is the issue's target: <= 1.1).
+baseline (the ratio is the issue's target: <= 1.1). Also each word's stable
+latency in audio time: when the decode that committed it had heard up to,
+plus one step for that decode to run (a live decoder that just keeps up),
+minus the word's end; `bench/transcribe_stream.py` measures it on the clock.
 """
 
 from __future__ import annotations
@@ -28,17 +32,19 @@ import soundfile as sf  # noqa: E402
 
 from machine import describe as machine  # noqa: E402  (bench/ is on the path when run as a script)
 from stream_metrics import normal, wer  # noqa: E402
+from lt.asr.hypothesis import Phrase  # noqa: E402
 from lt.asr.stage import TranscribeSettings, load_engines, transcribe  # noqa: E402
 from lt.asr.streaming import StreamingPolicy  # noqa: E402
 from lt.captions import ends_sentence  # noqa: E402
 from lt.events import TranscriptEvent  # noqa: E402
+from lt.latency import percentile  # noqa: E402
 from lt.pcm import SAMPLE_RATE  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def replay(audio, engines, settings: TranscribeSettings, step: float, offset: float) -> list[str]:
-    """The finals' text, the audio fed in `step`-second blocks after a first block of `offset` s."""
+def replay(audio, engines, settings: TranscribeSettings, step: float, offset: float) -> list[Phrase]:
+    """The finals, the audio fed in `step`-second blocks after a first block of `offset` s."""
     policy = StreamingPolicy(engines.transcriber, engines.vad, settings.stream_settings)
     first, size = int(offset * SAMPLE_RATE), int(step * SAMPLE_RATE)
     cuts = [c for c in [first, *range(first + size, len(audio), size), len(audio)] if c > 0]
@@ -46,8 +52,8 @@ def replay(audio, engines, settings: TranscribeSettings, step: float, offset: fl
     for cut in cuts:
         policy.insert_audio_chunk(audio[fed:cut])
         fed = cut
-        finals += [f.text for f in policy.process_iter().finals]
-    return finals + [f.text for f in policy.finish().finals]
+        finals += policy.process_iter().finals
+    return finals + list(policy.finish().finals)
 
 
 def main() -> None:
@@ -69,7 +75,9 @@ def main() -> None:
     batch_wer = wer(reference, " ".join(batch))
     results = []
     for offset in (float(o) for o in args.offsets.split(",")):
-        finals = replay(audio, engines, settings, args.step, offset)
+        phrases = replay(audio, engines, settings, args.step, offset)
+        finals = [f.text for f in phrases]
+        stable = [w.committed_at + args.step - w.end for f in phrases for w in f.words]
         stream_wer = wer(reference, " ".join(finals))
         results.append({
             "offset": offset,
@@ -78,6 +86,8 @@ def main() -> None:
             "one_word_finals": sum(len(normal(f).split()) == 1 for f in finals),
             "stream_wer": round(stream_wer, 3),
             "wer_ratio": round(stream_wer / batch_wer, 2) if batch_wer else None,
+            "stable_p50": round(percentile(stable, 50), 2),
+            "stable_p95": round(percentile(stable, 95), 2),
             "finals_text": finals if args.show else None,
         })
     if args.json:
@@ -85,10 +95,11 @@ def main() -> None:
         return
     print(f"machine: {machine()}")
     print(f"audio: {args.audio.name}; model {args.model}; a decode every {args.step} s of audio; batch WER {batch_wer:.3f}")
-    print("offset  finals  ending a sentence  one-word  WER stream (ratio to batch)")
+    print("offset  finals  ending a sentence  one-word  WER stream (ratio to batch)  stable p50/p95")
     for r in results:
         print(f"{r['offset']:6.2f}  {r['finals']:6d}  {r['sentence_finals']:17d}  {r['one_word_finals']:8d}  "
-              f"{r['stream_wer']:.3f} ({r['wer_ratio'] if r['wer_ratio'] is not None else '-'})")
+              f"{r['stream_wer']:.3f} ({r['wer_ratio'] if r['wer_ratio'] is not None else '-'})"
+              f"{'':18s}{r['stable_p50']:.2f} {r['stable_p95']:.2f}")
         for text in r["finals_text"] or ():
             print("   |", text)
 

@@ -295,6 +295,41 @@ def test_a_decoder_loop_squeezed_into_the_end_of_the_audio_is_cut_off():
     assert finals(outputs) == ["we have enough money for three engineers."]
 
 
+class Echoing(FakeRecogniser):
+    """Whisper given a buffer that starts in silence: it writes its prompt's last sentence again,
+    spread over that silence (`squeeze` None) or squeezed into `squeeze` seconds at its start, and
+    with `unfinished` only its first words, so that they are no echo of the sentence's end."""
+
+    def __init__(self, vocab, squeeze: float | None = None, unfinished: bool = False):
+        super().__init__(vocab)
+        self.squeeze = squeeze
+        self.unfinished = unfinished
+
+    def transcribe(self, audio, *, prompt="", prefix=(), **kw):
+        decoded = super().transcribe(audio, prompt=prompt, prefix=prefix, **kw)
+        silence = np.flatnonzero(audio)[0] / SR if audio.any() else len(audio) / SR
+        last = [s for s in prompt.split(".") if s.strip()][-1:]
+        if prefix or not silence or not last or prompt == style_prompt("en"):
+            return decoded
+        said = last[0].split()[: -1 if self.unfinished else None]
+        each = (self.squeeze or silence) / len(said)
+        echo = tuple(Word(f" {w}", i * each, (i + 1) * each, 0.9) for i, w in enumerate(said))
+        segment = decoded.segments[0]
+        return Decoded((Segment(echo + segment.words, -0.2, 0.01),), decoded.language, decoded.language_prob, decoded.language_probs)
+
+
+def test_a_whole_sentence_written_again_from_the_prompt_is_dropped_as_an_echo():
+    speech = Speech().say("one two three four five six seven.").pause(0.6).say("eight nine ten.").pause(1)
+    _, _, outputs = run(speech, chunk=0.5, recogniser=Echoing(speech.vocab))
+    assert finals(outputs) == ["one two three four five six seven.", "eight nine ten."]
+
+
+def test_words_squeezed_faster_than_anyone_speaks_are_not_taken_for_speech():
+    speech = Speech().say("we have enough money for them.").pause(1.2).say("three engineers.").pause(1)
+    _, _, outputs = run(speech, chunk=0.5, recogniser=Echoing(speech.vocab, squeeze=0.05, unfinished=True))
+    assert finals(outputs) == ["we have enough money for them.", "three engineers."]
+
+
 def test_a_looping_hypothesis_is_never_committed():
     class Stuck(FakeRecogniser):
         def transcribe(self, audio, **kw):

@@ -43,9 +43,11 @@ from lt.captions import ends_sentence
 from lt.pcm import SAMPLE_RATE
 
 SQUEEZED_NEAR_END = 0.1  # seconds: a zero-length word this close to the end of the audio was not heard
+SQUEEZED_RUN = 4  # this many words aligned into less than SQUEEZED_SPAN seconds were not heard either:
+SQUEEZED_SPAN = 0.25  # 16 words a second, three times fast speech
 HEARD_END = 0.3  # silence a decode must have seen after the speech to have heard its last word whole
 KEEP_COMMITTED = 2  # committed words left in the buffer when it is cut, to anchor the next decode
-ECHO_WORDS = 5  # released words a fresh decode may repeat from the audio left at the cut
+ECHO_WORDS = 40  # released words a fresh decode may repeat: from the audio left at the cut, or its prompt
 ECHO_WITHIN = 1.0  # seconds after the cut within which a repeat of them is an echo
 COVERED = 1.0  # the words before a pause reach this close to it when the decoder has transcribed them all
 MISSED = 0.25  # speech heard after the last word written: the decoder left a word out (it often drops the last)
@@ -271,11 +273,11 @@ class StreamingPolicy:
         offset = self.buffer_start
         language = decoded.language
         prob = self.languages.utterance_prob if self.languages.pinned else decoded.language_prob
-        words = [
+        words = _without_squeezed_run([
             HypWord(Word(w.text, offset + w.start, offset + w.end, w.p), segment, language, prob)
             for segment in decoded.segments
             for w in segment.words
-        ]
+        ])
         after = self.hypotheses.last_end
         if after is not None:  # alignment can pull a new word's start back into the last committed one
             words = [w if w.start >= after else _starting_at(w, after) for w in words]
@@ -378,7 +380,8 @@ def _speech_start(word: HypWord, spans: list[Span]) -> float:
 
 def _without_echo(words: list[HypWord], released: list[HypWord]) -> list[HypWord]:
     """Drop the released words' echo: the decoder often hears them again in the sliver of their
-    audio left at the start of the buffer, prompted by their own text."""
+    audio left at the start of the buffer, prompted by their own text; and, given only the silence
+    after a sentence, it may write that whole sentence again from its prompt."""
     if not words or not released or words[0].start > released[-1].end + ECHO_WITHIN:
         return words
     for n in range(min(len(released), len(words)), 0, -1):
@@ -408,6 +411,17 @@ def _without_squeezed_tail(words: list[HypWord], audio_end: float) -> list[HypWo
         if w.end - w.start < 0.01 and w.start >= audio_end - SQUEEZED_NEAR_END:
             return words[:i]
     return words
+
+
+def _without_squeezed_run(words: list[HypWord]) -> list[HypWord]:
+    """Drop words that come faster than anyone speaks: given the silence after a sentence, Whisper
+    may write its prompt again ("He might even have been made still more respectable than he was"),
+    and the alignment squeezes those words into a fraction of a second before the real ones."""
+    squeezed: set[int] = set()
+    for i in range(len(words) - SQUEEZED_RUN + 1):
+        if words[i + SQUEEZED_RUN - 1].end - words[i].start < SQUEEZED_SPAN:
+            squeezed.update(range(i, i + SQUEEZED_RUN))
+    return [w for i, w in enumerate(words) if i not in squeezed]
 
 
 def _overlap(start: float, end: float, spans: list[Span]) -> float:

@@ -35,6 +35,15 @@ def test_a_full_stop_at_a_pause_stays_when_the_newer_hypothesis_runs_into_an_uns
     assert texts(buffer.insert(newer, 2.2, pauses=PAUSE)) == ["the", "schedule."]
 
 
+def test_a_full_stop_stays_where_the_older_hypothesis_aligned_its_word_at_the_pause():
+    """The newer decode aligned "meeting" into the pause after it (5.9 s for 5.5 s): the older one's
+    timing says where the word ended."""
+    buffer = HypothesisBuffer()
+    buffer.insert(words(("planning", 4.4, 5.0, 0.9), ("meeting.", 5.0, 5.52, 0.99)), 5.55)
+    newer = words(("planning", 4.4, 5.0, 0.9), ("meeting", 5.8, 5.9, 0.99), ("today.", 6.0, 6.12, 0.37))
+    assert texts(buffer.insert(newer, 6.15, pauses=[(5.54, 5.82)])) == ["planning", "meeting."]
+
+
 def test_a_guessed_full_stop_goes_when_the_newer_hypothesis_is_sure_the_sentence_goes_on():
     buffer = HypothesisBuffer()
     older = words(("enough", 0.0, 0.3, 0.9), ("money", 0.3, 0.6, 0.9), ("for.", 0.6, 1.0, 0.6))

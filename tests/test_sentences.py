@@ -5,6 +5,7 @@ from __future__ import annotations
 from lt.asr.engine import Segment, Word
 from lt.asr.hypothesis import HypWord
 from lt.asr.sentences import FinalRules, Segmenter, early_cut, next_final
+from lt.asr.vad import Span
 
 
 def words(text: str, gaps: dict[int, float] | None = None, step: float = 0.3) -> list[HypWord]:
@@ -27,6 +28,15 @@ def test_an_open_sentence_waits_unless_the_input_is_closed():
 
 def test_a_pause_between_words_ends_the_final_wherever_it_falls():
     assert next_final(words("we have enough money for", gaps={3: 0.9}), FinalRules(pause=0.8), closed=False) == 3
+
+
+def test_a_gap_between_aligned_words_is_no_pause_where_the_vad_heard_speech():
+    """ "meeting" aligned 0.86 s after "planning", but the speaker paused only 0.28 s."""
+    found = words("weekly planning meeting. today", gaps={2: 0.86})
+    rules = FinalRules(pause=0.8)
+    assert next_final(found, rules, closed=False) == 2
+    speech = [Span(0.0, found[1].end + 0.58), Span(found[2].start, 3.0)]
+    assert next_final(found, rules, closed=False, speech=speech) == 3
 
 
 def test_a_lone_word_with_a_full_stop_joins_the_next_sentence_unless_a_pause_follows():

@@ -148,6 +148,13 @@ def test_a_word_is_committed_once_two_decodes_agree():
     assert finals(outputs) == ["one two three four five six seven eight"]
 
 
+def test_a_decode_comes_every_min_chunk_of_audio_however_the_blocks_add_up():
+    """Twelve blocks of 0.1 s add up to a hair under 1.2 s in floating point: still four decodes."""
+    speech = Speech().say("one two three four five six seven eight nine ten eleven twelve", 0.4)
+    recogniser, _, _ = run(speech, StreamSettings(min_chunk=0.3, finals=FinalRules(max_hold=60)), chunk=0.1)
+    assert len(recogniser.calls) == 16  # one per 0.3 s of the 4.8 s
+
+
 def test_committed_words_are_forced_into_the_next_decode_and_never_decoded_again():
     speech = Speech().say("one two three four five six").pause(2)
     recogniser, _, _ = run(speech)

@@ -163,7 +163,10 @@ def _with_kept_stops(
         if (
             older.key == word.key and ends_sentence(older.text) and not ends_sentence(word.text)
             and next_word is not None and next_word.word.p < UNSURE
-            and any(abs(start - word.end) <= PAUSE_NEAR and end - start >= STOP_PAUSE for start, end in pauses)
+            and any(
+                min(abs(start - word.end), abs(start - older.end)) <= PAUSE_NEAR and end - start >= STOP_PAUSE
+                for start, end in pauses
+            )
         ):
             kept[i] = dataclasses.replace(word, word=dataclasses.replace(word.word, text=older.text))
     return kept

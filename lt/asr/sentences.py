@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lt.asr.hypothesis import HypWord
+from lt.asr.vad import Span, speech_within
 from lt.captions import ends_clause, ends_sentence
 
 SENTENCE_END_AHEAD = 3  # words a long final with no clause in it may run on to end with its sentence
@@ -32,18 +33,22 @@ class FinalRules:
     max_hold: float = 10.0  # seconds (audio) committed words wait for their sentence to end
 
 
-def next_final(words: list[HypWord], rules: FinalRules, closed: bool, ahead: Sequence[HypWord] = ()) -> int | None:
+def next_final(
+    words: list[HypWord], rules: FinalRules, closed: bool, ahead: Sequence[HypWord] = (), speech: Sequence[Span] = (),
+) -> int | None:
     """How many leading words make the next final, or None while it is still open.
 
     `closed`: no more words will join these (the speech paused, or the input ended); `ahead`: the
-    tentative words the decoder wrote after them, a hint of what comes next."""
+    tentative words the decoder wrote after them, a hint of what comes next; `speech`: where the
+    VAD heard speech, so that a gap between two words' aligned times is a pause only where it was
+    silent (a word aligned into the silence after it, "meeting" at 5.8 s for 5.5 s, is no pause)."""
     chars = 0
     clause = None
     for i, word in enumerate(words):
         chars += len(word.text)
         text = word.text.strip()
         gap = words[i + 1].start - word.end if i + 1 < len(words) else None
-        if gap is not None and gap >= rules.pause:
+        if gap is not None and gap - speech_within(word.end, words[i + 1].start, speech) >= rules.pause:
             return i + 1
         if ends_sentence(text) and _long_enough(words[: i + 1], gap, rules):
             return _with_stray_word(words, i, rules, closed, ahead)
@@ -109,11 +114,14 @@ class Segmenter:
             if self.pending or word.key:
                 self.pending.append(word)
 
-    def cut(self, now: float, *, closed: bool = False, ahead: Sequence[HypWord] = ()) -> list[list[HypWord]]:
-        """The finals that are ready at audio time `now`; `ahead`: the tentative words after them."""
+    def cut(
+        self, now: float, *, closed: bool = False, ahead: Sequence[HypWord] = (), speech: Sequence[Span] = (),
+    ) -> list[list[HypWord]]:
+        """The finals that are ready at audio time `now`; `ahead`: the tentative words after them;
+        `speech`: where the VAD heard speech."""
         finals = []
         while self.pending:
-            size = next_final(self.pending, self.rules, closed, ahead)
+            size = next_final(self.pending, self.rules, closed, ahead, speech)
             if size is None and now - self.pending[0].committed_at >= self.rules.max_hold:
                 size = early_cut(self.pending)
             if size is None:

@@ -38,9 +38,11 @@ from lt.asr.hypothesis import HypWord, Phrase
 from lt.asr.language import LanguageSettings, LanguageTracker
 from lt.asr.sentences import FinalRules, Segmenter
 from lt.asr.style_prompt import in_style, style_prompt
-from lt.asr.vad import Span, VoiceDetector
+from lt.asr.vad import Span, VoiceDetector, speech_within
 from lt.captions import ends_sentence
 from lt.pcm import SAMPLE_RATE
+
+HALF_SAMPLE = 0.5 / SAMPLE_RATE  # audio times are sums of block lengths: 0.1 s blocks add up to a hair under 0.3 s
 
 SQUEEZED_NEAR_END = 0.1  # seconds: a zero-length word this close to the end of the audio was not heard
 SQUEEZED_RUN = 4  # this many words aligned into less than SQUEEZED_SPAN seconds were not heard either:
@@ -120,7 +122,7 @@ class StreamingPolicy:
         self.buffer = np.concatenate([self.buffer, np.asarray(samples, dtype=np.float32)])
 
     def process_iter(self) -> Output:
-        if self.audio_time - self.decoded_upto < self.settings.min_chunk:
+        if self.audio_time - self.decoded_upto < self.settings.min_chunk - HALF_SAMPLE:
             return Output()
         return self._step(final=False)
 
@@ -211,7 +213,7 @@ class StreamingPolicy:
         closed = closed or (
             bool(pending) and not self.hypotheses.tentative and now - pending[-1].end >= self.settings.pause and not self._words_missing()
         )
-        cut = self.segmenter.cut(now, closed=closed, ahead=self.hypotheses.tentative)
+        cut = self.segmenter.cut(now, closed=closed, ahead=self.hypotheses.tentative, speech=self.heard)
         return Output(self._phrases(cut), self._partial())
 
     def _words_missing(self) -> bool:
@@ -428,5 +430,4 @@ def _overlap(start: float, end: float, spans: list[Span]) -> float:
     if end - start < 0.05:
         middle = (start + end) / 2
         return 1.0 if any(s.start <= middle <= s.end for s in spans) else 0.0
-    covered = sum(max(0.0, min(end, s.end) - max(start, s.start)) for s in spans)
-    return min(1.0, covered / (end - start))
+    return min(1.0, speech_within(start, end, spans) / (end - start))

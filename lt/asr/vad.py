@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -15,6 +16,11 @@ from lt.pcm import SAMPLE_RATE
 class Span:
     start: float
     end: float
+
+
+def speech_within(start: float, end: float, spans: Sequence[Span]) -> float:
+    """Seconds of speech the spans hold between `start` and `end`."""
+    return sum(max(0.0, min(end, s.end) - max(start, s.start)) for s in spans)
 
 
 class VoiceDetector(Protocol):

@@ -21,6 +21,14 @@ OLDER = words(("the", 0.0, 0.3, 0.9), ("schedule.", 0.3, 1.0, 0.6))
 PAUSE = [(1.1, 1.4)]  # the VAD heard the speaker stop after "schedule"
 
 
+def test_the_decode_one_step_before_is_the_reference_however_the_blocks_add_up():
+    """Live decodes come one `--min-chunk` (0.3 s) apart, and 1.2 - 0.9 is a hair under 0.3."""
+    buffer = HypothesisBuffer()
+    buffer.insert(words(("we", 0.0, 0.2, 0.9), ("have", 0.2, 0.5, 0.9), ("en", 0.5, 0.9, 0.5)), 0.9)
+    newer = words(("we", 0.0, 0.2, 0.9), ("have", 0.2, 0.5, 0.9), ("enough", 0.5, 1.0, 0.9), ("mo", 1.0, 1.2, 0.4))
+    assert texts(buffer.insert(newer, 1.2)) == ["we", "have"]
+
+
 def test_the_newer_spelling_wins_where_the_speaker_went_straight_on():
     buffer = HypothesisBuffer()
     buffer.insert(OLDER, 1.6)

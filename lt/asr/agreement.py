@@ -7,8 +7,8 @@ tentative words of the last hypothesis after them. Each new hypothesis (the
 words a decode produced after that prefix) commits
 
 - its longest prefix that agrees with the previous hypothesis (the last one that
-  heard at least 0.4 s less audio, so that two decodes a moment apart do not
-  count as two opinions; a second for the first words of an utterance that no
+  heard at least 0.3 s less audio, one default `--min-chunk` step: live, that is the
+  decode before, while two decodes a moment apart do not count as two opinions; a second for the first words of an utterance that no
   earlier text prompts), word by word
   (LocalAgreement-2; case and punctuation do not count, the newer spelling wins,
   except that a full stop the newer one drops stays where the VAD heard the
@@ -37,11 +37,12 @@ from dataclasses import dataclass
 
 from lt.asr.hypothesis import HypWord
 from lt.captions import ends_sentence
+from lt.pcm import HALF_SAMPLE
 
 
 AGREE_GUARD = 0.2  # a word ending this close to the audio's end was cut off: two decodes can guess it alike
 FIRST_GUARD = 1.0  # ... and the first words of an utterance, which Whisper guesses from too little audio
-AGREE_SPAN = 0.4  # agreeing hypotheses must have heard this much audio apart to be two opinions, not one
+AGREE_SPAN = 0.3  # agreeing hypotheses must have heard this much audio apart to be two opinions, not one
 FIRST_SPAN = 1.0  # ... and for the first words of an utterance, as far apart as their guard
 HISTORY = 8  # hypotheses kept to find one that far back
 STOP_NEAR_END = 1.0  # a full stop this close to the end of the audio may be the decoder's guess that it ends
@@ -120,7 +121,7 @@ class HypothesisBuffer:
 
     def _reference(self, now: float, span: float) -> list[HypWord]:
         """The newest earlier hypothesis that heard at least `span` less audio than this one."""
-        return next((h.words for h in reversed(self._history) if h.heard_to <= now - span), [])
+        return next((h.words for h in reversed(self._history) if h.heard_to <= now - span + HALF_SAMPLE), [])
 
     def release_before(self, time: float) -> list[HypWord]:
         """Forget the committed words that start before `time` (their audio is being dropped)."""

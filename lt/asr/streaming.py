@@ -40,9 +40,7 @@ from lt.asr.sentences import FinalRules, Segmenter
 from lt.asr.style_prompt import in_style, style_prompt
 from lt.asr.vad import Span, VoiceDetector, speech_within
 from lt.captions import ends_sentence
-from lt.pcm import SAMPLE_RATE
-
-HALF_SAMPLE = 0.5 / SAMPLE_RATE  # audio times are sums of block lengths: 0.1 s blocks add up to a hair under 0.3 s
+from lt.pcm import HALF_SAMPLE, SAMPLE_RATE
 
 SQUEEZED_NEAR_END = 0.1  # seconds: a zero-length word this close to the end of the audio was not heard
 SQUEEZED_RUN = 4  # this many words aligned into less than SQUEEZED_SPAN seconds were not heard either:

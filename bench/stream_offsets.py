@@ -4,9 +4,9 @@ A live run decodes wherever the clock lands, so two runs on the same audio can
 come out differently and one run says little about a change to the policy.
 This replays the recording through lt's StreamingPolicy with one decode every
 `--step` seconds of audio (live, a decode takes the audio that arrived while
-the last one ran, at least `lt transcribe --min-chunk`: a base decode took 0.45 s on the
-2-core AMD EPYC here, 0.3 s on the Intel Xeon) from each of several starting
-offsets, with the real model and VAD and no clock: the same offset gives the
+the last one ran, at least `lt transcribe --min-chunk`, 0.3 s: a base decode
+took 0.33 s on the 2-core AMD EPYC here, 0.3 s on an Intel Xeon) from each of
+several starting offsets (by default six, 0.05 s apart across one step), with the real model and VAD and no clock: the same offset gives the
 same output every time, so two versions of the policy compare word for word.
 
     .venv/bin/python bench/stream_offsets.py [--model base] [--audio FILE --reference TEXT] [--show]
@@ -61,8 +61,8 @@ def main() -> None:
     parser.add_argument("--model", default="base")
     parser.add_argument("--audio", type=Path, default=ROOT / "examples" / "meeting.wav")
     parser.add_argument("--reference", type=Path, default=ROOT / "examples" / "meeting.txt")
-    parser.add_argument("--step", type=float, default=0.45, help="seconds of audio per decode")
-    parser.add_argument("--offsets", default="0,0.15,0.3", help="first-block lengths, seconds")
+    parser.add_argument("--step", type=float, default=TranscribeSettings().min_chunk, help="seconds of audio per decode")
+    parser.add_argument("--offsets", default="0,0.05,0.1,0.15,0.2,0.25", help="first-block lengths, seconds")
     parser.add_argument("--show", action="store_true", help="print the finals")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

@@ -7,9 +7,10 @@ tentative words of the last hypothesis after them. Each new hypothesis (the
 words a decode produced after that prefix) commits
 
 - its longest prefix that agrees with the previous hypothesis (the last one that
-  heard at least 0.3 s less audio, one default `--min-chunk` step: live, that is the
-  decode before, while two decodes a moment apart do not count as two opinions; a second for the first words of an utterance that no
-  earlier text prompts), word by word
+  heard at least 0.3 s less audio, one default `--min-chunk` step: live, that is
+  the decode before, while two decodes a moment apart do not count as two
+  opinions; a second for the first words of an utterance that no earlier text
+  prompts), word by word
   (LocalAgreement-2; case and punctuation do not count, the newer spelling wins,
   except that a full stop the newer one drops stays where the VAD heard the
   speaker pause and the newer one is unsure of the word it ran on to),

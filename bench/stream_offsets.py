@@ -6,8 +6,9 @@ This replays the recording through lt's StreamingPolicy with one decode every
 `--step` seconds of audio (live, a decode takes the audio that arrived while
 the last one ran, at least `lt transcribe --min-chunk`, 0.3 s: a base decode
 took 0.33 s on the 2-core AMD EPYC here, 0.3 s on an Intel Xeon) from each of
-several starting offsets (by default six, 0.05 s apart across one step), with the real model and VAD and no clock: the same offset gives the
-same output every time, so two versions of the policy compare word for word.
+several starting offsets (by default six, 0.05 s apart across one step), with
+the real model and VAD and no clock: the same offset gives the same output
+every time, so two versions of the policy compare word for word.
 
     .venv/bin/python bench/stream_offsets.py [--model base] [--audio FILE --reference TEXT] [--show]
 

@@ -149,7 +149,8 @@ def test_a_word_is_committed_once_two_decodes_agree():
 
 
 def test_a_decode_comes_every_min_chunk_of_audio_however_the_blocks_add_up():
-    """Twelve blocks of 0.1 s add up to a hair under 1.2 s in floating point: still four decodes."""
+    """0.1 s blocks add up to a hair under each 0.3 s step in floating point (1.2 - 0.9): still a
+    decode every step."""
     speech = Speech().say("one two three four five six seven eight nine ten eleven twelve", 0.4)
     recogniser, _, _ = run(speech, StreamSettings(min_chunk=0.3, finals=FinalRules(max_hold=60)), chunk=0.1)
     assert len(recogniser.calls) == 16  # one per 0.3 s of the 4.8 s

@@ -458,3 +458,15 @@ def test_words_are_in_session_time_after_trimming():
 def test_simulation_is_deterministic():
     speech = Speech().say("same input same output every time.").pause(1).say("yes indeed")
     assert finals(run(speech)[2]) == finals(run(speech)[2])
+
+
+def test_a_word_or_two_said_alone_waits_for_what_follows_and_is_decoded_with_it():
+    """"ask not", a pause, "what your country can do": Whisper mishears two words decoded on their
+    own, so the first pause after them does not end the utterance; a longer one does."""
+    speech = Speech().say("ask not").pause(1.0).say("what your country can do for you").pause(1.0).say("yes").pause(3)
+    _, _, outputs = run(speech, StreamSettings(min_chunk=0.5, finals=SENTENCES.finals), chunk=0.5)
+    phrases = [f for _, out in outputs for f in out.finals]
+    assert [f.text for f in phrases] == ["ask not", "what your country can do for you", "yes"]
+    assert phrases[0].words[0].committed_at >= 1.8 + 0.5  # once a decode had heard "what" (from 1.8 s) too
+    final_at = next(t for t, out in outputs if any(f.text == "yes" for f in out.finals))
+    assert final_at <= 5.6 + 0.4 + 2.0 + 0.5  # "yes" ends at 6.0 s: out once two seconds of silence followed

@@ -121,8 +121,9 @@ class HypothesisBuffer:
         return self._commit(words, now)
 
     def _reference(self, now: float, span: float) -> list[HypWord]:
-        """The newest earlier hypothesis that heard at least `span` less audio than this one."""
-        return next((h.words for h in reversed(self._history) if h.heard_to <= now - span + HALF_SAMPLE), [])
+        """The newest earlier hypothesis that heard at least `span` less audio than this one (a
+        blank is no opinion)."""
+        return next((h.words for h in reversed(self._history) if h.heard_to <= now - span + HALF_SAMPLE and h.words), [])
 
     def release_before(self, time: float) -> list[HypWord]:
         """Forget the committed words that start before `time` (their audio is being dropped)."""

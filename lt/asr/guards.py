@@ -6,6 +6,9 @@
 - `repetition`: a looping decoder: a word four times in a row or a longer
   n-gram three times, or text that compresses too well (gzip ratio, as Whisper measures it).
 - `low_confidence`: the mean word probability is low.
+
+`invented(words)` tells the words a decoder wrote into a stretch of silence apart:
+near-certain guesses crammed into no time, as faster-whisper's hallucination check scores them.
 """
 
 from __future__ import annotations
@@ -37,6 +40,11 @@ LOG_PROB = -1.0
 COMPRESSION_RATIO = 2.4
 MIN_SPEECH_OVERLAP = 0.2
 LOW_CONFIDENCE = 0.35
+UNLIKELY = 0.15  # a word the decoder gives less than this ...
+TOO_SHORT = 0.133  # seconds: ... or aligns into less time than this (a syllable) is anomalous ...
+TOO_LONG = 2.0  # ... and so is one stretched over more than this
+ANOMALY = 3.0  # this much anomaly in a decode's first words: invented
+FIRST_WORDS = 8
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,19 @@ def _suspect_hallucination(e: Evidence) -> bool:
         return True
     weak = (e.no_speech_prob or 0.0) > 0.3 or (e.confidence is not None and e.confidence < 0.5)
     return weak and _normal(e.text) in SHORT_STOCK
+
+
+def invented(words) -> bool:
+    """Whether a decode's first words (objects with `text`, `start`, `end` and `p`) look written
+    into silence: unlikely, squeezed into no time, or stretched over seconds."""
+    spoken = [w for w in words if any(c.isalnum() for c in w.text)][:FIRST_WORDS]
+    if not spoken:
+        return False
+    return sum(_anomaly(w.p, w.end - w.start) for w in spoken) >= ANOMALY
+
+
+def _anomaly(p: float, duration: float) -> float:
+    return (p < UNLIKELY) + max(0.0, TOO_SHORT - duration) * 15 + max(0.0, duration - TOO_LONG)
 
 
 def is_repetitive(text: str) -> bool:

@@ -51,6 +51,8 @@ ECHO_WORDS = 40  # released words a fresh decode may repeat: from the audio left
 ECHO_WITHIN = 1.0  # seconds after the cut within which a repeat of them is an echo
 COVERED = 1.0  # the words before a pause reach this close to it when the decoder has transcribed them all
 MISSED = 0.25  # speech heard after the last word written: the decoder left a word out (it often drops the last)
+SAID_ALONE = 1.5  # seconds of speech: an utterance shorter than this is a word or two said alone ...
+HOLD_ALONE = 2.0  # ... and ends only after this much silence, not at the first pause
 LOOP_WORDS = 4  # a run of this many words said twice in one hypothesis is the decoder looping
 
 
@@ -159,8 +161,14 @@ class StreamingPolicy:
 
     def _inner_pause(self) -> float | None:
         """Where a pause of `pause` seconds or more between two stretches of speech starts, once the
-        words before it are transcribed (the last decode heard through it, and its words reach it)."""
-        start = next((a.end for a, b in zip(self.spans, self.spans[1:]) if b.start - a.end >= self.settings.pause), None)
+        words before it are transcribed (the last decode heard through it, and its words reach it).
+        After a word or two said alone the pause must be longer (`_closing_pause`)."""
+        spoken, start = 0.0, None
+        for a, b in zip(self.spans, self.spans[1:]):
+            spoken += a.end - a.start
+            if b.start - a.end >= self._closing_pause(spoken):
+                start = a.end
+                break
         if start is None or self.heard_upto < start + HEARD_END:
             return None
         ends = [w.end for w in [*self.hypotheses.committed, *self.hypotheses.tentative] if w.end <= start + CUT_OFF_SLACK]
@@ -171,17 +179,19 @@ class StreamingPolicy:
             self._trim(self.spans[0].start - self.settings.lead_in)
             self.in_utterance = True
         speech_end = self.spans[-1].end
-        paused = final or now - speech_end >= self.settings.pause
+        speech = self._speech_seconds()
+        paused = final or now - speech_end >= self._closing_pause(speech)
         heard_all = self.heard_upto >= speech_end + HEARD_END  # nothing new since the last decode
         if heard_all and (paused or not self.hypotheses.tentative):
             if not self._words_missing():
                 return self._end_utterance(now, final) if paused else self._advance(now)
             self.looked_again = True  # one more decode, now with silence after the speech, may write it
-        heard = self._heard_until(now)
+        # A word or two said alone waits for what follows: Whisper mishears a word decoded on its own.
+        alone = speech < SAID_ALONE and now - speech_end >= HEARD_END
+        heard = self._heard_until(now) if speech >= SAID_ALONE else None
         hypothesis, looped = _without_loop(self._decode())
-        speech = self._speech_seconds()
         warm = bool(self.prompt) or self.hypotheses.started or speech >= self.settings.cold_start
-        commit = warm and not looped and self.languages.settled(speech) and not self._looping(hypothesis)
+        commit = warm and not alone and not looped and self.languages.settled(speech) and not self._looping(hypothesis)
         pauses = [(a.end, b.start) for a, b in zip(self.spans, self.spans[1:])]
         committed = self.hypotheses.insert(hypothesis, now, heard, commit, cold=not self.prompt, pauses=pauses)
         self.languages.pin(*_language_of(committed))
@@ -213,6 +223,11 @@ class StreamingPolicy:
         )
         cut = self.segmenter.cut(now, closed=closed, ahead=self.hypotheses.tentative, speech=self.heard)
         return Output(self._phrases(cut), self._partial())
+
+    def _closing_pause(self, speech: float) -> float:
+        """The silence that ends an utterance of `speech` seconds of speech: `pause`, or after a word
+        or two said alone, `HOLD_ALONE`, so that they are decoded with what the speaker says next."""
+        return self.settings.pause if speech >= SAID_ALONE else max(self.settings.pause, HOLD_ALONE)
 
     def _words_missing(self) -> bool:
         """The VAD heard the utterance go on after its last word, and no decode has looked again."""
@@ -286,6 +301,9 @@ class StreamingPolicy:
         words = _without_squeezed_tail(words, self.audio_time)
         if not self.hypotheses.committed:  # after a forced prefix the decoder can only go on, not echo
             words = _without_echo(words, self.released)
+            # ... nor invent: a fresh decode of little more than the silence at a cut often does.
+            if guards.invented([w.word for w in words]):
+                return []
         return words
 
     def _force_out(self, now: float) -> None:

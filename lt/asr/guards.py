@@ -8,7 +8,7 @@
 - `low_confidence`: the mean word probability is low.
 
 `invented(words)` tells the words a decoder wrote into a stretch of silence apart:
-near-certain guesses crammed into no time, as faster-whisper's hallucination check scores them.
+unlikely guesses crammed into no time, as faster-whisper's hallucination check scores them.
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ UNLIKELY = 0.15  # a word the decoder gives less than this ...
 TOO_SHORT = 0.133  # seconds: ... or aligns into less time than this (a syllable) is anomalous ...
 TOO_LONG = 2.0  # ... and so is one stretched over more than this
 ANOMALY = 3.0  # this much anomaly in a decode's first words: invented
-FIRST_WORDS = 8
+FIRST_WORDS = 8  # words scored, as faster-whisper scores a segment's first ones
 
 
 @dataclass(frozen=True)

@@ -187,8 +187,9 @@ class StreamingPolicy:
                 return self._end_utterance(now, final) if paused else self._advance(now)
             self.looked_again = True  # one more decode, now with silence after the speech, may write it
         # A word or two said alone waits for what follows: Whisper mishears a word decoded on its own.
-        alone = speech < SAID_ALONE and now - speech_end >= HEARD_END
-        heard = self._heard_until(now) if speech >= SAID_ALONE else None
+        short = speech < SAID_ALONE
+        alone = short and now - speech_end >= HEARD_END
+        heard = None if short else self._heard_until(now)
         hypothesis, looped = _without_loop(self._decode())
         warm = bool(self.prompt) or self.hypotheses.started or speech >= self.settings.cold_start
         commit = warm and not alone and not looped and self.languages.settled(speech) and not self._looping(hypothesis)

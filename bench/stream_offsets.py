@@ -11,6 +11,11 @@ the real model and VAD and no clock: the same offset gives the same output
 every time, so two versions of the policy compare word for word.
 
     .venv/bin/python bench/stream_offsets.py [--model base] [--audio FILE --reference TEXT] [--show]
+        [--lookahead 0.2,0.6,1.0]
+
+`--lookahead` takes several values to sweep `lt transcribe --lookahead` (the
+audio a decode must have heard past a word before agreement commits it): the
+trade between stable latency and WER, each value from the same offsets.
 
 Per offset: finals, how many of them end a sentence, one-word finals and the
 WER of the finals; batch mode's WER on the same audio and model is the
@@ -64,23 +69,26 @@ def main() -> None:
     parser.add_argument("--reference", type=Path, default=ROOT / "examples" / "meeting.txt")
     parser.add_argument("--step", type=float, default=TranscribeSettings().min_chunk, help="seconds of audio per decode")
     parser.add_argument("--offsets", default="0,0.05,0.1,0.15,0.2,0.25", help="first-block lengths, seconds")
+    parser.add_argument("--lookahead", default=str(TranscribeSettings().lookahead), help="seconds; a comma list sweeps them")
     parser.add_argument("--show", action="store_true", help="print the finals")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     audio = sf.read(args.audio, dtype="float32")[0]
     reference = args.reference.read_text().strip()
-    settings = TranscribeSettings(model=args.model)
-    engines = load_engines(settings)
+    engines = load_engines(TranscribeSettings(model=args.model))
     pcm = sf.read(args.audio, dtype="int16")[0].tobytes()
     batch = [e.text for e in transcribe([pcm], TranscribeSettings(model=args.model, mode="batch"), engines) if isinstance(e, TranscriptEvent)]
     batch_wer = wer(reference, " ".join(batch))
     results = []
-    for offset in (float(o) for o in args.offsets.split(",")):
+    runs = [(float(look), float(offset)) for look in args.lookahead.split(",") for offset in args.offsets.split(",")]
+    for lookahead, offset in runs:
+        settings = TranscribeSettings(model=args.model, lookahead=lookahead)
         phrases = replay(audio, engines, settings, args.step, offset)
         finals = [f.text for f in phrases]
         stable = [w.committed_at + args.step - w.end for f in phrases for w in f.words]
         stream_wer = wer(reference, " ".join(finals))
         results.append({
+            "lookahead": lookahead,
             "offset": offset,
             "finals": len(finals),
             "sentence_finals": sum(ends_sentence(f.split()[-1]) for f in finals if f.split()),
@@ -96,9 +104,9 @@ def main() -> None:
         return
     print(f"machine: {machine()}")
     print(f"audio: {args.audio.name}; model {args.model}; a decode every {args.step} s of audio; batch WER {batch_wer:.3f}")
-    print("offset  finals  ending a sentence  one-word  WER stream (ratio to batch)  stable p50/p95")
+    print("lookahead  offset  finals  ending a sentence  one-word  WER stream (ratio to batch)  stable p50/p95")
     for r in results:
-        print(f"{r['offset']:6.2f}  {r['finals']:6d}  {r['sentence_finals']:17d}  {r['one_word_finals']:8d}  "
+        print(f"{r['lookahead']:9.2f}  {r['offset']:6.2f}  {r['finals']:6d}  {r['sentence_finals']:17d}  {r['one_word_finals']:8d}  "
               f"{r['stream_wer']:.3f} ({r['wer_ratio'] if r['wer_ratio'] is not None else '-'})"
               f"{'':18s}{r['stable_p50']:.2f} {r['stable_p95']:.2f}")
         for text in r["finals_text"] or ():

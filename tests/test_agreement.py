@@ -58,3 +58,24 @@ def test_a_guessed_full_stop_goes_when_the_newer_hypothesis_is_sure_the_sentence
     buffer.insert(older, 1.6)
     newer = words(("enough", 0.0, 0.3, 0.9), ("money", 0.3, 0.6, 0.9), ("for", 0.6, 1.0, 0.9), ("three", 1.4, 2.0, 0.95))
     assert texts(buffer.insert(newer, 2.2, pauses=[(1.0, 1.4)])) == ["enough", "money", "for"]
+
+
+def test_more_lookahead_waits_for_the_words_that_tell_a_word_apart():
+    """"a budget" and "the budget for" sound alike until "for" is heard: with a second of lookahead
+    the word waits for it; with the default 0.2 s the guess heard first is committed."""
+    decodes = [
+        (8.2, (("review", 6.8, 7.14), ("a", 7.14, 7.56), ("budget.", 7.56, 7.9))),
+        (8.5, (("review", 6.8, 7.14), ("a", 7.14, 7.56), ("budget", 7.56, 7.9), ("for", 7.9, 8.2))),
+        (8.8, (("review", 6.8, 7.14), ("the", 7.14, 7.56), ("budget", 7.56, 7.9), ("for", 7.9, 8.2), ("the", 8.2, 8.4))),
+        (9.1, (("review", 6.8, 7.14), ("the", 7.14, 7.56), ("budget", 7.56, 7.9), ("for", 7.9, 8.2), ("the", 8.2, 8.4), ("new", 8.4, 8.7))),
+    ]
+
+    def committed(lookahead: float | None) -> list[str]:
+        buffer = HypothesisBuffer() if lookahead is None else HypothesisBuffer(lookahead)
+        out: list[str] = []
+        for now, spoken in decodes:
+            out += texts(buffer.insert(words(*(w + (0.9,) for w in spoken))[len(out):], now))
+        return out
+
+    assert committed(None)[:3] == ["review", "a", "budget"]
+    assert committed(1.0) == ["review", "the", "budget"]

@@ -470,3 +470,22 @@ def test_a_word_or_two_said_alone_waits_for_what_follows_and_is_decoded_with_it(
     assert phrases[0].words[0].committed_at >= 1.8 + 0.5  # once a decode had heard "what" (from 1.8 s) too
     final_at = next(t for t, out in outputs if any(f.text == "yes" for f in out.finals))
     assert final_at <= 5.6 + 0.4 + 2.0 + 0.5  # "yes" ends at 6.0 s: out once two seconds of silence followed
+
+
+def test_a_word_is_shown_stable_only_once_the_decoder_heard_lookahead_past_it():
+    speech = Speech().say("one two three four five six seven eight nine ten eleven twelve", 0.4).pause(2)
+
+    def waits(lookahead: float) -> list[float]:
+        """How long after its end each word was first shown stable; the words whose lookahead ends in
+        speech (the ones before the final silence are committed once it is heard)."""
+        settings = StreamSettings(min_chunk=0.3, lookahead=lookahead, cold_start=0.0, finals=FinalRules(max_hold=60))
+        _, _, outputs = run(speech, settings, chunk=0.3)
+        first: dict[float, float] = {}
+        for now, out in outputs:
+            for w in out.partial.words[: out.partial.stable] if out.partial else ():
+                if w.end + lookahead <= 4.8:
+                    first.setdefault(w.end, now - w.end)
+        return list(first.values())
+
+    assert min(waits(1.5)) >= 1.5
+    assert min(waits(0.2)) < 1.0

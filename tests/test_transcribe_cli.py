@@ -54,6 +54,20 @@ def test_a_file_through_a_real_pipe_is_transcribed_in_batch(example_wav):
     assert "lt.transcribe: transcribed 45.1 s of audio (batch)" in proc.stderr.decode()
 
 
+def test_lookahead_is_recorded_in_the_session_and_the_text_still_comes_out(example_wav):
+    result = lt("transcribe", *TINY, "--mode", "stream", "--lookahead", "1.5", input=pcm_of(example_wav, 6), env=OFFLINE)
+    assert result.code == 0, result.stderr
+    out = events(result.stdout)
+    assert out[0]["params"]["lookahead"] == 1.5
+    assert "Good morning" in " ".join(e["text"] for e in transcripts(result.stdout) if e["final"])
+
+
+def test_a_negative_lookahead_is_refused_before_the_model_loads():
+    result = lt("transcribe", "--lookahead", "-1", input=b"\0" * 3200)
+    assert result.code == 2
+    assert "--lookahead" in result.stderr
+
+
 def test_session_id_comes_from_the_environment(example_wav):
     result = lt("transcribe", *TINY, input=pcm_of(example_wav, 3), env={**OFFLINE, "LT_SESSION": "meeting-42"})
     assert result.code == 0, result.stderr

@@ -16,9 +16,12 @@ words a decode produced after that prefix) commits
   speaker pause and the newer one is unsure of the word it ran on to),
   up to a word the decoder heard to its end: one ending at the very end of the
   audio was cut off there, and two decodes a fraction of a second apart can
-  guess the same wrong word from its first half (the first words of an
-  unprompted utterance, decoded from a second of audio or less, need a second
-  after them);
+  guess the same wrong word from its first half. How much audio past a word is
+  enough is `lookahead` (`lt transcribe --lookahead`, 0.2 s by default): some
+  words are only told apart by the words after them ("a budget" from "the
+  budget for"), so more is more accurate and later. The first words of an
+  unprompted utterance, decoded from a second of audio or less, need at least
+  a second after them;
 - and, at once, every word that ends before the speech did when the decoder
   has already heard the silence after it: nothing that follows can change it;
 
@@ -42,6 +45,7 @@ from lt.pcm import HALF_SAMPLE
 
 
 AGREE_GUARD = 0.2  # a word ending this close to the audio's end was cut off: two decodes can guess it alike
+# (the default `lookahead`: more is more accurate and later, since a word is then decided with what follows it)
 FIRST_GUARD = 1.0  # ... and the first words of an utterance, which Whisper guesses from too little audio
 AGREE_SPAN = 0.3  # agreeing hypotheses must have heard this much audio apart to be two opinions, not one
 FIRST_SPAN = 1.0  # ... and for the first words of an utterance, as far apart as their guard
@@ -60,7 +64,8 @@ class _Hypothesis:
 
 
 class HypothesisBuffer:
-    def __init__(self) -> None:
+    def __init__(self, lookahead: float = AGREE_GUARD) -> None:
+        self.lookahead = lookahead  # audio a decode must have heard past a word to commit it by agreement
         self.committed: list[HypWord] = []  # committed, their audio still in the decoder's buffer
         self.started = False  # anything committed in this utterance
         self._history: list[_Hypothesis] = []
@@ -97,7 +102,7 @@ class HypothesisBuffer:
         if not commit:
             return []
         agreed = 0
-        guard = FIRST_GUARD if careful else AGREE_GUARD
+        guard = max(FIRST_GUARD, self.lookahead) if careful else self.lookahead
         while (
             agreed < min(len(hypothesis), len(reference))
             and hypothesis[agreed].key == reference[agreed].key

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from lt.asr import guards
+from lt.asr.agreement import AGREE_GUARD
 from lt.asr.batch import BatchSettings, batch_phrases
 from lt.asr.decoder import DecodeOptions, WhisperDecoder
 from lt.asr.engine import ModelSettings, Transcriber, load_whisper
@@ -48,6 +49,7 @@ class TranscribeSettings:
     task: str = "transcribe"
     beam_size: int = 5
     min_chunk: float = 0.3
+    lookahead: float = AGREE_GUARD  # seconds of audio heard past a word before it is committed (stable)
     pause: float = 0.8
     max_hold: float = 10.0
     window: str = "short"  # stream decodes: short encodes only the buffered audio (see decoder.py), full 30 s
@@ -72,7 +74,10 @@ class TranscribeSettings:
 
     @property
     def stream_settings(self) -> StreamSettings:
-        return StreamSettings(min_chunk=self.min_chunk, languages=self.language_settings, pause=self.pause, finals=self.final_rules)
+        return StreamSettings(
+            min_chunk=self.min_chunk, lookahead=self.lookahead, languages=self.language_settings, pause=self.pause,
+            finals=self.final_rules,
+        )
 
 
 @dataclass
@@ -202,7 +207,7 @@ class TranscribeRun:
             language=s.language or "auto",
             params={
                 "mode": mode, "task": s.task, "beam_size": s.beam_size, "min_chunk": s.min_chunk,
-                "pause": s.pause, "max_hold": s.max_hold, "window": s.window, "partials": s.partials,
+                "lookahead": s.lookahead, "pause": s.pause, "max_hold": s.max_hold, "window": s.window, "partials": s.partials,
                 "languages": list(s.languages), "speakers": _speakers_param(s.speakers),
                 "device": s.device, "compute_type": s.compute_type,
             },

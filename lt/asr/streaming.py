@@ -32,7 +32,7 @@ import math
 import numpy as np
 
 from lt.asr import guards
-from lt.asr.agreement import CUT_OFF_SLACK, HypothesisBuffer
+from lt.asr.agreement import AGREE_GUARD, CUT_OFF_SLACK, HypothesisBuffer
 from lt.asr.engine import Decoded, Transcriber, Word
 from lt.asr.hypothesis import HypWord, Phrase
 from lt.asr.language import LanguageSettings, LanguageTracker
@@ -59,6 +59,7 @@ LOOP_WORDS = 4  # a run of this many words said twice in one hypothesis is the d
 @dataclass(frozen=True)
 class StreamSettings:
     min_chunk: float = 0.3  # seconds of new audio before the next decode
+    lookahead: float = AGREE_GUARD  # audio heard past a word before agreement commits it
     languages: LanguageSettings = LanguageSettings()
     pause: float = 0.8  # silence that ends an utterance
     max_buffer: float = 15.0  # seconds of audio ever kept for re-decoding
@@ -97,7 +98,7 @@ class StreamingPolicy:
         self.buffer_start = 0.0
         self.decoded_upto = 0.0  # audio time of the last process_iter that ran
         self.heard_upto = 0.0  # audio time up to which the last decode heard the audio
-        self.hypotheses = HypothesisBuffer()
+        self.hypotheses = HypothesisBuffer(self.settings.lookahead)
         self.segmenter = Segmenter(self.settings.finals)
         self.languages = LanguageTracker(self.settings.languages)
         self.prompt = ""

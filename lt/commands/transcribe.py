@@ -49,6 +49,10 @@ def transcribe(
     task: Annotated[Task, typer.Option("--task", case_sensitive=False, help="transcribe, or translate (Whisper's speech-to-English).")] = Task.transcribe,
     partials: Annotated[bool, typer.Option("--partials/--no-partials", help="Emit partial hypotheses (final: false) before each final.")] = True,
     min_chunk: Annotated[float, typer.Option("--min-chunk", min=0.1, max=10, help="Seconds of new audio between decodes in stream mode (live, a decode also waits for the one before).")] = 0.3,
+    lookahead: Annotated[
+        float,
+        typer.Option("--lookahead", min=0.0, max=5.0, help="Seconds of audio a decode must have heard past a word before it is committed (shown stable): more is more accurate and later."),
+    ] = 0.2,
     pause: Annotated[float, typer.Option("--pause", min=0.2, max=10, help="Seconds of silence that end an utterance, commit its text and end its final.")] = 0.8,
     max_hold: Annotated[
         float,
@@ -100,7 +104,7 @@ def transcribe(
     settings = TranscribeSettings(
         model=model, mode=mode.value, language=None if language == "auto" else language,
         languages=_language_list(languages), task=task.value,
-        beam_size=beam_size, min_chunk=min_chunk, pause=pause, max_hold=max_hold, window=window.value, partials=partials, device=device,
+        beam_size=beam_size, min_chunk=min_chunk, lookahead=lookahead, pause=pause, max_hold=max_hold, window=window.value, partials=partials, device=device,
         compute_type=compute_type, threads=threads, keep_audio=keep_audio, stall_timeout=stall_timeout, session=session,
         speakers=SpeakerSettings.parse(speakers),
     )

@@ -44,8 +44,7 @@ from lt.captions import ends_sentence
 from lt.pcm import HALF_SAMPLE
 
 
-AGREE_GUARD = 0.2  # a word ending this close to the audio's end was cut off: two decodes can guess it alike
-# (the default `lookahead`: more is more accurate and later, since a word is then decided with what follows it)
+AGREE_GUARD = 0.2  # the default lookahead: a word ending this close to the audio's end was cut off, two decodes can guess it alike
 FIRST_GUARD = 1.0  # ... and the first words of an utterance, which Whisper guesses from too little audio
 AGREE_SPAN = 0.3  # agreeing hypotheses must have heard this much audio apart to be two opinions, not one
 FIRST_SPAN = 1.0  # ... and for the first words of an utterance, as far apart as their guard

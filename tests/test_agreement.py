@@ -79,3 +79,28 @@ def test_more_lookahead_waits_for_the_words_that_tell_a_word_apart():
 
     assert committed(None)[:3] == ["review", "a", "budget"]
     assert committed(1.0) == ["review", "the", "budget"]
+
+
+def test_a_word_the_decoder_is_unsure_of_waits_for_the_words_that_settle_it():
+    """Two decodes that heard 0.3 s past "free" both guess it (p 0.6, then 0.27); the one that hears
+    "engineers" too writes "three". A sure word beside it is committed as soon as before."""
+    decodes = [
+        (24.75, (("money", 23.6, 24.1, 0.99), ("for", 24.1, 24.4, 0.98), ("free", 24.4, 24.5, 0.6))),
+        (25.08, (("money", 23.6, 24.1, 0.99), ("for", 24.1, 24.4, 0.98), ("free", 24.4, 24.5, 0.27), ("engine.", 24.5, 24.9, 0.7))),
+        (25.41, (("money", 23.6, 24.1, 0.99), ("for", 24.1, 24.4, 0.98), ("three", 24.4, 24.5, 0.9), ("engineers.", 24.5, 25.0, 0.95))),
+        (25.74, (("money", 23.6, 24.1, 0.99), ("for", 24.1, 24.4, 0.98), ("three", 24.4, 24.5, 0.9), ("engineers", 24.5, 25.0, 0.97), ("until", 25.1, 25.4, 0.8))),
+    ]
+    buffer = HypothesisBuffer()
+    out: list[str] = []
+    for now, spoken in decodes:
+        out += texts(buffer.insert(words(*spoken)[len(out):], now))
+        if now == 25.08:
+            assert out == ["money", "for"]
+    assert out == ["money", "for", "three", "engineers"]
+
+
+def test_an_unsure_word_is_committed_once_heard_far_enough_past():
+    buffer = HypothesisBuffer()
+    buffer.insert(words(("agree", 4.0, 4.34, 0.07), ("on", 4.34, 4.6, 0.97)), 4.74)
+    assert texts(buffer.insert(words(("agree", 4.0, 4.34, 0.04), ("on", 4.34, 4.62, 0.98)), 5.07)) == []
+    assert texts(buffer.insert(words(("agree", 4.0, 4.34, 0.05), ("on", 4.34, 4.62, 0.98)), 5.4)) == ["agree", "on"]

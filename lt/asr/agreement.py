@@ -19,9 +19,13 @@ words a decode produced after that prefix) commits
   guess the same wrong word from its first half. How much audio past a word is
   enough is `lookahead` (`lt transcribe --lookahead`, 0.2 s by default): some
   words are only told apart by the words after them ("a budget" from "the
-  budget for"), so more is more accurate and later. The first words of an
-  unprompted utterance, decoded from a second of audio or less, need at least
-  a second after them;
+  budget for"), so more is more accurate and later. A word either hypothesis
+  gives a probability under 0.5 needs at least 0.8 s after it: Whisper is
+  unsure where the sound alone leaves a guess that the next words settle
+  ("free" for "three engineers", "casual design" for "schedule. The design"),
+  and two decodes that heard the same little after it guess alike. The first
+  words of an unprompted utterance, decoded from a second of audio or less,
+  need at least a second after them;
 - and, at once, every word that ends before the speech did when the decoder
   has already heard the silence after it: nothing that follows can change it;
 
@@ -46,6 +50,7 @@ from lt.pcm import HALF_SAMPLE
 
 AGREE_GUARD = 0.2  # the default lookahead: a word ending this close to the audio's end was cut off, two decodes can guess it alike
 FIRST_GUARD = 1.0  # ... and the first words of an utterance, which Whisper guesses from too little audio
+UNSURE_GUARD = 0.8  # ... and a word the decoder is unsure of, which the words after it settle
 AGREE_SPAN = 0.3  # agreeing hypotheses must have heard this much audio apart to be two opinions, not one
 FIRST_SPAN = 1.0  # ... and for the first words of an utterance, as far apart as their guard
 HISTORY = 8  # hypotheses kept to find one that far back
@@ -53,7 +58,7 @@ STOP_NEAR_END = 1.0  # a full stop this close to the end of the audio may be the
 CUT_OFF_SLACK = 0.1  # word ends may run this far into the silence after them
 STOP_PAUSE = 0.2  # a silence this long after a word the older hypothesis ended a sentence with ...
 PAUSE_NEAR = 0.3  # ... starting this close to the (aligned, so approximate) end of the word ...
-UNSURE = 0.5  # ... keeps that full stop when the newer is less sure than this of the word after it
+UNSURE = 0.5  # a word's probability below this is a guess: it waits for UNSURE_GUARD, and keeps the full stop above
 
 
 @dataclass
@@ -105,7 +110,7 @@ class HypothesisBuffer:
         while (
             agreed < min(len(hypothesis), len(reference))
             and hypothesis[agreed].key == reference[agreed].key
-            and hypothesis[agreed].end <= now - guard
+            and hypothesis[agreed].end <= now - _guard(guard, hypothesis[agreed], reference[agreed])
         ):
             agreed += 1
         if heard_until is not None:
@@ -153,6 +158,11 @@ class HypothesisBuffer:
             if [w.key for w in h.words[: len(keys)]] == keys
         ]
         return words
+
+
+def _guard(guard: float, newer: HypWord, older: HypWord) -> float:
+    """The audio needed past a word both hypotheses agree on: more where either is unsure of it."""
+    return max(guard, UNSURE_GUARD) if min(newer.word.p, older.word.p) < UNSURE else guard
 
 
 def _with_kept_stops(

@@ -51,7 +51,7 @@ def transcribe(
     min_chunk: Annotated[float, typer.Option("--min-chunk", min=0.1, max=10, help="Seconds of new audio between decodes in stream mode (live, a decode also waits for the one before).")] = 0.3,
     lookahead: Annotated[
         float,
-        typer.Option("--lookahead", min=0.0, max=5.0, help="Seconds of audio a decode must have heard past a word before it is committed (shown stable): more is more accurate and later."),
+        typer.Option("--lookahead", min=0.0, max=5.0, help="Seconds of audio a decode must have heard past a word before it is committed (shown stable; at least 0.8 for a word the decoder is unsure of): more is more accurate and later."),
     ] = 0.2,
     pause: Annotated[float, typer.Option("--pause", min=0.2, max=10, help="Seconds of silence that end an utterance, commit its text and end its final.")] = 0.8,
     max_hold: Annotated[

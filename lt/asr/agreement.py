@@ -22,10 +22,10 @@ words a decode produced after that prefix) commits
   budget for"), so more is more accurate and later. A word either hypothesis
   gives a probability under 0.5 needs at least 0.8 s after it: Whisper is
   unsure where the sound alone leaves a guess that the next words settle
-  ("free" for "three engineers", "casual design" for "schedule. The design"),
-  and two decodes that heard the same little after it guess alike. The first
-  words of an unprompted utterance, decoded from a second of audio or less,
-  need at least a second after them;
+  ("free" for "three" until "engineers" is heard), and two decodes that heard
+  the same little after it guess alike. The first words of an unprompted
+  utterance, decoded from a second of audio or less, need at least a second
+  after them;
 - and, at once, every word that ends before the speech did when the decoder
   has already heard the silence after it: nothing that follows can change it;
 

@@ -28,6 +28,7 @@ def store(
     tee: Annotated[bool, typer.Option("--tee", help="Write each event on stdout once it is committed, with t.store = commit time.")] = False,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, envvar="LT_STORE_BATCH_SIZE", help="Commit when this many events wait.")] = 500,
     flush_ms: Annotated[float, typer.Option("--flush-ms", min=0, envvar="LT_STORE_FLUSH_MS", help="Commit when the oldest waiting event is this old.")] = 100.0,
+    idle_ms: Annotated[float, typer.Option("--idle-ms", min=0, envvar="LT_STORE_IDLE_MS", help="Commit as soon as no more input has come for this long, so a live event goes on at once; as long as --flush-ms or longer turns it off.")] = 5.0,
     retry_for: Annotated[float, typer.Option("--retry-for", min=0, envvar="LT_STORE_RETRY_FOR", help="Seconds to keep retrying an unavailable database before spilling to a file.")] = 120.0,
     buffer: Annotated[int, typer.Option("--buffer", parser=byte_size, metavar="SIZE", envvar="LT_STORE_BUFFER", help="Memory for events read and not yet stored, in bytes as encoded (UTF-8, as the lines came) plus 2 KiB an event: e.g. 64M, 500k. When it is full (the database slow or away), stdin is not read.")] = "64M",
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, envvar="LT_STORE_TIMEOUT", help="Seconds without an answer from the server before a batch is given up as hung and retried.")] = 10.0,
@@ -65,7 +66,7 @@ def store(
 
     setup_logging(verbosity(verbose, quiet))
     settings = StoreSettings(
-        batch_size=batch_size, flush_ms=flush_ms, retry_for=retry_for, buffer_bytes=buffer, timeout=timeout,
+        batch_size=batch_size, flush_ms=flush_ms, idle_ms=idle_ms, retry_for=retry_for, buffer_bytes=buffer, timeout=timeout,
         max_rate=max_rate, audio_bytes=audio_bytes, on_bad=on_bad,
     )
     target = resolve(db)

@@ -2,8 +2,11 @@
 
 Input lines are read, parsed and made into items (rows.item_from_line) on a
 thread, so that work goes on while a batch commits, into a bounded buffer, and written in batches, one
-transaction each, when `batch_size` events are waiting or the oldest has
-waited `flush_ms`. An event is acknowledged (counted, and yielded for
+transaction each, when `batch_size` events are waiting, the oldest has
+waited `flush_ms`, or no more input has come for `idle_ms`: a live pipeline
+sends an event at a time, and holding it for company that is not coming only
+makes the caption late, while a file or a burst keeps the input busy and
+fills the batches. An event is acknowledged (counted, and yielded for
 `--tee`) only after its batch committed.
 
 What is held in memory, read ahead and buffered together, is bounded in
@@ -57,6 +60,7 @@ READ_AHEAD_LINES = 4096
 class StoreSettings:
     batch_size: int = 500
     flush_ms: float = 100.0
+    idle_ms: float = 5.0
     retry_for: float = 120.0
     buffer_bytes: int = 64 << 20
     timeout: float = 10.0
@@ -153,6 +157,7 @@ class Store:
         self.next_report = time.monotonic() + settings.report_every_s
         self.failed: LtError | None = None
         self.broken = False
+        self.input_paused = False  # the last wait for input ended with none
 
     def run(self, lines: Iterable[Line]) -> Iterator[Committed]:
         """The committed batches, in input order."""
@@ -183,6 +188,7 @@ class Store:
                 time.sleep(pause)
                 continue
             read = self.reader.get(timeout=wait)
+            self.input_paused = read is TIMEOUT
             if read is END:
                 done = True
             elif read is not TIMEOUT:
@@ -302,14 +308,16 @@ class Store:
             or self._full()
             or len(self.buffer) >= self.settings.batch_size
             or now - self.buffer[0][0] >= self.settings.flush_ms / 1000
+            or self.input_paused
         )
 
     def _wait(self, now: float) -> float | None:
         """How long to wait for input before there is something else to do; None: nothing else."""
         if not self.buffer:
             return None
-        due = self.next_try if self.outage_since is not None else self.buffer[0][0] + self.settings.flush_ms / 1000
-        return max(0.0, due - now)
+        if self.outage_since is not None:
+            return max(0.0, self.next_try - now)
+        return max(0.0, min(self.buffer[0][0] + self.settings.flush_ms / 1000 - now, self.settings.idle_ms / 1000))
 
     def _flush(self) -> Iterator[Committed]:
         batch = [item for _, item in itertools.islice(self.buffer, self.settings.batch_size)]

@@ -70,6 +70,7 @@ def main() -> None:
     parser.add_argument("--step", type=float, default=TranscribeSettings().min_chunk, help="seconds of audio per decode")
     parser.add_argument("--offsets", default="0,0.05,0.1,0.15,0.2,0.25", help="first-block lengths, seconds")
     parser.add_argument("--lookahead", default=str(TranscribeSettings().lookahead), help="seconds; a comma list sweeps them")
+    parser.add_argument("--context", type=float, default=TranscribeSettings().context, help="lt transcribe --context")
     parser.add_argument("--show", action="store_true", help="print the finals")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -82,7 +83,7 @@ def main() -> None:
     results = []
     runs = [(float(look), float(offset)) for look in args.lookahead.split(",") for offset in args.offsets.split(",")]
     for lookahead, offset in runs:
-        settings = TranscribeSettings(model=args.model, lookahead=lookahead)
+        settings = TranscribeSettings(model=args.model, lookahead=lookahead, context=args.context)
         phrases = replay(audio, engines, settings, args.step, offset)
         finals = [f.text for f in phrases]
         stable = [w.committed_at + args.step - w.end for f in phrases for w in f.words]

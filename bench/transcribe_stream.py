@@ -20,7 +20,7 @@ and the fraction of one-word finals, words per final, the real-time factor
 mode's on the same audio and model. The stage's events leave for the next
 stage at once; on screen through the whole pipeline, see bench/e2e_latency.py.
 
-    .venv/bin/python bench/transcribe_stream.py [--models tiny.en,base] [--audio FILE --reference TEXT] [--lookahead 0.2]
+    .venv/bin/python bench/transcribe_stream.py [--models tiny.en,base] [--audio FILE --reference TEXT] [--lookahead 0.2] [--context 5]
 
 Targets (DESIGN.md, 2-core CPU, base int8): word -> stable p50 <= 1.0 s, p95
 <= 2.0 s; sentence end -> final p50 <= 2.0 s, p95 <= 3.0 s (with its
@@ -104,7 +104,7 @@ def measure(name: str, pcm: bytes, reference: str, args) -> dict:
     clock: dict = {}
     stats = TranscribeStats()
     settings = TranscribeSettings(
-        model=name, mode="stream", beam_size=args.beam_size, min_chunk=args.min_chunk, lookahead=args.lookahead,
+        model=name, mode="stream", beam_size=args.beam_size, min_chunk=args.min_chunk, lookahead=args.lookahead, context=args.context,
         window=args.window, language=args.language,
     )
     events = [e for e in transcribe(paced(pcm, clock), settings, engines, stats) if isinstance(e, TranscriptEvent)]
@@ -121,6 +121,7 @@ def measure(name: str, pcm: bytes, reference: str, args) -> dict:
         "audio_s": round(stats.audio_seconds, 1),
         "threads": args.threads,
         "lookahead": args.lookahead,
+        "context": args.context,
         "stable": rounded(latencies["stable"]),
         "final": rounded(latencies["final"]),
         "sentence_end": rounded(latencies["sentence"]),
@@ -148,6 +149,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for the model (the peer bench uses 2)")
     parser.add_argument("--min-chunk", type=float, default=TranscribeSettings().min_chunk)
     parser.add_argument("--lookahead", type=float, default=TranscribeSettings().lookahead, help="lt transcribe --lookahead")
+    parser.add_argument("--context", type=float, default=TranscribeSettings().context, help="lt transcribe --context")
     parser.add_argument("--window", choices=["short", "full"], default="short", help="encoder window of stream decodes")
     parser.add_argument("--show", action="store_true", help="print the finals")
     parser.add_argument("--json", action="store_true")
@@ -160,7 +162,7 @@ def main() -> None:
         return
     print(f"machine: {machine()}")
     print(f"audio: {args.audio.name}; window {args.window}, beam size {args.beam_size}, min chunk {args.min_chunk} s,"
-          f" lookahead {args.lookahead} s")
+          f" lookahead {args.lookahead} s, context {args.context} s")
     print("model     stable p50/p95/max   final p50/p95    sentence end p50/p95  partial p50   RTF  finals  1-word  words/final  WER stream/batch (ratio)")
     for r in results:
         st, fi, se, pa = r["stable"], r["final"], r["sentence_end"], r["partial"]

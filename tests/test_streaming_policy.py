@@ -203,6 +203,27 @@ def test_finals_are_whole_sentences_cut_as_soon_as_they_are_committed():
     assert first_final_at < 4.0  # the first sentence ends at 1.2 s; it does not wait for the second
 
 
+def test_the_sentence_before_stays_in_the_buffer_as_forced_left_context():
+    """A new sentence is decoded after the one before it, its words forced (as batch mode decodes
+    it), not afresh from its first words; the sentence before that goes."""
+    speech = Speech().say("good morning everyone. the first item is the budget. we have enough money for three engineers.").pause(2)
+    recogniser, _, outputs = run(speech)
+    assert finals(outputs) == ["good morning everyone.", "the first item is the budget.", "we have enough money for three engineers."]
+    prefixes = [c["prefix"] for c in recogniser.calls]
+    second = next(p for p in prefixes if " the" in p)
+    assert second[:3] == [" good", " morning", " everyone."]
+    third = next(p for p in prefixes if " we" in p)
+    assert third[0] == " the" and " good" not in third
+
+
+def test_without_context_each_sentence_is_decoded_afresh():
+    speech = Speech().say("good morning everyone. the first item is the budget. we have enough money for three engineers.").pause(2)
+    recogniser, _, outputs = run(speech, StreamSettings(min_chunk=1.0, context=0.0, finals=FinalRules(max_hold=60)))
+    assert finals(outputs) == ["good morning everyone.", "the first item is the budget.", "we have enough money for three engineers."]
+    second = [c["prefix"] for c in recogniser.calls if " first" in c["prefix"]]
+    assert second and all(p[0] == " the" for p in second)
+
+
 def test_a_one_word_sentence_joins_its_neighbour_unless_a_pause_sets_it_apart():
     speech = Speech().say("good. morning everyone. there. we go.").pause(0.5).say("yes.").pause(2).say("indeed.").pause(2)
     _, _, outputs = run(speech)

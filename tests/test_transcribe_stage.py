@@ -168,5 +168,5 @@ def test_three_minutes_of_speech_keep_memory_and_buffer_bounded():
             retained_at[count] = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
     assert stats.words == 60 * 8
-    assert stats.max_buffer < 6
+    assert stats.max_buffer < 8  # the sentence before (3 s, kept as context), the one in progress and its pause
     assert retained_at[200] - retained_at[40] < 1_000_000  # 3 minutes of audio alone would be 5.8 MB

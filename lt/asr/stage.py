@@ -50,6 +50,7 @@ class TranscribeSettings:
     beam_size: int = 5
     min_chunk: float = 0.3
     lookahead: float = AGREE_GUARD  # seconds of audio heard past a word before it is committed (stable)
+    context: float = StreamSettings.context  # seconds of the last finished sentence decoded before the next
     pause: float = 0.8
     max_hold: float = 10.0
     window: str = "short"  # stream decodes: short encodes only the buffered audio (see decoder.py), full 30 s
@@ -75,8 +76,8 @@ class TranscribeSettings:
     @property
     def stream_settings(self) -> StreamSettings:
         return StreamSettings(
-            min_chunk=self.min_chunk, lookahead=self.lookahead, languages=self.language_settings, pause=self.pause,
-            finals=self.final_rules,
+            min_chunk=self.min_chunk, lookahead=self.lookahead, context=self.context, languages=self.language_settings,
+            pause=self.pause, finals=self.final_rules,
         )
 
 
@@ -207,7 +208,7 @@ class TranscribeRun:
             language=s.language or "auto",
             params={
                 "mode": mode, "task": s.task, "beam_size": s.beam_size, "min_chunk": s.min_chunk,
-                "lookahead": s.lookahead, "pause": s.pause, "max_hold": s.max_hold, "window": s.window, "partials": s.partials,
+                "lookahead": s.lookahead, "context": s.context, "pause": s.pause, "max_hold": s.max_hold, "window": s.window, "partials": s.partials,
                 "languages": list(s.languages), "speakers": _speakers_param(s.speakers),
                 "device": s.device, "compute_type": s.compute_type,
             },

@@ -17,8 +17,8 @@ LocalAgreement, or heard whole before a silence); where finals end is the
 segmenter's (lt.asr.sentences); which language an utterance is in, the
 language tracker's (lt.asr.language). This object does the audio: the
 Silero VAD keeps silence from the decoder, a pause of `pause` seconds ends the
-utterance, and the buffer is cut at the start of the sentence in progress (or,
-in a long one, near its end), so decodes stay short while the sentence's
+utterance, and the buffer is cut at the start of the sentence before the one
+in progress (or, in a long one, near its end), so decodes stay short while the
 committed words left in it keep the decoder in step and in context. It never
 grows past `max_buffer`.
 """
@@ -65,6 +65,7 @@ class StreamSettings:
     max_buffer: float = 15.0  # seconds of audio ever kept for re-decoding
     trim_min: float = 3.0  # the buffer is cut at a sentence start only when it is longer than this
     trim_after: float = 8.0  # past this, the buffer is cut inside a sentence, at an early committed word
+    context: float = 5.0  # seconds of the last finished sentence kept before the one in progress
     lead_in: float = 0.3  # audio kept before speech starts, so its first sound is not clipped
     cold_start: float = 2.0  # speech heard before the first commit, while no earlier text can prompt the decoder
     finals: FinalRules = FinalRules()
@@ -332,23 +333,30 @@ class StreamingPolicy:
     def _trim_committed(self) -> None:
         """Cut the buffer at an early committed word, so decodes stay short.
 
-        - A finished sentence goes: the next one starts afresh after it (forced to end on a
-          full stop, Whisper would often write nothing more);
-        - else the buffer starts at the sentence in progress once it is longer than `trim_min`,
-        - or, in a sentence longer than `trim_after`, before its last few committed words.
+        - The last finished sentence stays, as left context (at most `context` seconds of
+          it): the sentence in progress is decoded after its audio, with its words forced,
+          as batch mode decodes a sentence after the one before. Decoded afresh from its
+          first words, with only the text before it as a prompt, Whisper guessed "review a
+          budget" for "the budget", "the casual design team" for "the schedule. The design
+          team", "free engineers" for "three"; the sentence before it goes;
+        - with no finished sentence in the buffer, the buffer starts at the sentence in
+          progress once it is longer than `trim_min`;
+        - in a sentence in progress longer than `trim_after`, the buffer starts before its
+          last few committed words.
 
         The committed words left in the buffer are decoded again, forced, so the decoder
         picks up exactly after them."""
         committed = self.hypotheses.committed
         if not committed:
             return
-        seconds = len(self.buffer) / SAMPLE_RATE
         pending = self.segmenter.pending
-        if not pending and ends_sentence(committed[-1].text):
-            cut = min([committed[-1].end, *(w.start for w in self.hypotheses.tentative[:1])])
-        elif seconds > self.settings.trim_min and (pending[0].start if pending else committed[-1].start) > self.buffer_start:
-            cut = pending[0].start if pending else committed[-1].start
-        elif seconds > self.settings.trim_after and len(committed) > KEEP_COMMITTED:
+        context = _context_start(committed, pending, self.settings.context)
+        start = pending[0].start if pending else committed[-1].start
+        if context is not None and context > self.buffer_start:
+            cut = context
+        elif context is None and len(self.buffer) / SAMPLE_RATE > self.settings.trim_min and start > self.buffer_start:
+            cut = start
+        elif self.audio_time - start > self.settings.trim_after and len(committed) > KEEP_COMMITTED:
             cut = committed[-KEEP_COMMITTED].start
         else:
             return
@@ -381,6 +389,22 @@ class StreamingPolicy:
 
     def _phrase(self, words: list[HypWord], stable: int) -> Phrase:
         return Phrase(tuple(words), _overlap(words[0].start, words[-1].end, self.heard), stable)
+
+
+def _context_start(committed: list[HypWord], pending: list[HypWord], seconds: float) -> float | None:
+    """Where the left context starts: the last finished sentence among the committed words
+    (those already out in a final), at most its last `seconds` (none: its end); None without one."""
+    out = {id(w) for w in pending}
+    finished = [w for w in committed if id(w) not in out]
+    if not finished or not ends_sentence(finished[-1].text):
+        return None
+    first = len(finished) - 1
+    while first > 0 and not ends_sentence(finished[first - 1].text):
+        first -= 1
+    sentence = finished[first:]
+    if seconds <= 0:
+        return sentence[-1].end
+    return next(w.start for w in sentence if w.start >= sentence[-1].end - seconds or w is sentence[-1])
 
 
 def _language_of(words: list[HypWord]) -> tuple[str | None, float | None]:

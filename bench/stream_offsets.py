@@ -11,11 +11,13 @@ the real model and VAD and no clock: the same offset gives the same output
 every time, so two versions of the policy compare word for word.
 
     .venv/bin/python bench/stream_offsets.py [--model base] [--audio FILE --reference TEXT] [--show]
-        [--lookahead 0.2,0.6,1.0]
+        [--lookahead 0.2,0.6,1.0] [--context 5] [--beam-size 5]
 
 `--lookahead` takes several values to sweep `lt transcribe --lookahead` (the
 audio a decode must have heard past a word before agreement commits it): the
 trade between stable latency and WER, each value from the same offsets.
+`--beam-size` sets the stream's beam width; batch mode, the baseline, keeps
+its default (5).
 
 Per offset: finals, how many of them end a sentence, one-word finals and the
 WER of the finals; batch mode's WER on the same audio and model is the
@@ -71,12 +73,13 @@ def main() -> None:
     parser.add_argument("--offsets", default="0,0.05,0.1,0.15,0.2,0.25", help="first-block lengths, seconds")
     parser.add_argument("--lookahead", default=str(TranscribeSettings().lookahead), help="seconds; a comma list sweeps them")
     parser.add_argument("--context", type=float, default=TranscribeSettings().context, help="lt transcribe --context")
+    parser.add_argument("--beam-size", type=int, default=TranscribeSettings().beam_size, help="lt transcribe --beam-size (batch mode keeps its default)")
     parser.add_argument("--show", action="store_true", help="print the finals")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     audio = sf.read(args.audio, dtype="float32")[0]
     reference = args.reference.read_text().strip()
-    engines = load_engines(TranscribeSettings(model=args.model))
+    engines = load_engines(TranscribeSettings(model=args.model, beam_size=args.beam_size))  # the stream's; batch mode takes its own
     pcm = sf.read(args.audio, dtype="int16")[0].tobytes()
     batch = [e.text for e in transcribe([pcm], TranscribeSettings(model=args.model, mode="batch"), engines) if isinstance(e, TranscriptEvent)]
     batch_wer = wer(reference, " ".join(batch))

@@ -57,6 +57,7 @@ def main() -> None:
     parser.add_argument("--audio", default=str(ROOT / "examples" / "meeting.wav"))
     parser.add_argument("--duration", type=float, default=None)
     parser.add_argument("--to", default="pt")
+    parser.add_argument("--threads", type=int, default=0, help="lt transcribe --threads (0: its default)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="lt-e2e-"))
@@ -65,7 +66,7 @@ def main() -> None:
     capture = ["capture", args.audio, "--realtime", *(["--duration", str(args.duration)] if args.duration else [])]
     chain = Chain(
         capture,
-        ["transcribe", "--model", args.model, "--mode", "stream"],
+        ["transcribe", "--model", args.model, "--mode", "stream", "--threads", str(args.threads)],
         ["translate", "--to", args.to],
         ["store", "--tee"],
         ["overlay", "--sink", "null", "--clock", "live", "--size", "1280x720", "--trace", str(trace)],

@@ -2,15 +2,15 @@
 
 The peer runs as its server runs a session (TranscriptionEngine + AudioProcessor,
 PCM input, its Silero VAC on, language detected), on the same CTranslate2 model
-directory lt bundles, with OMP_NUM_THREADS=2 (CTranslate2 then runs 2 threads;
-its "auto" compute type is int8_float32 on this CPU, what lt's int8 gives), and
-min chunk 1 s. Two policies:
+directory lt bundles, on as many threads as lt transcribe by default (`--threads`,
+default half the cores; OMP_NUM_THREADS sets CTranslate2's), compute type "auto"
+(int8_float32 on this CPU, what lt's int8 gives), and min chunk 1 s. Two policies:
 
 - localagreement: whisper_streaming's LocalAgreement on faster-whisper, beam 5
   (its default, and lt's); ASR deferred until 1 s of new audio has accrued
   (its --asr-coalesce-min-s, the counterpart of lt's --min-chunk).
 - simulstreaming: its AlignAtt policy, the encoder on faster-whisper (the same
-  CTranslate2 directory) and the decoder in PyTorch (torch on 2 threads), greedy
+  CTranslate2 directory) and the decoder in PyTorch (torch on the same threads), greedy
   (its default, --beams 1), segment length 1 s. Its decoder needs PyTorch
   weights and no registry here ships Whisper that way, so ct2_whisper.py lays
   the CTranslate2 weights out again as an openai-whisper checkpoint (in a
@@ -50,9 +50,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-THREADS = 2
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("OMP_NUM_THREADS", str(THREADS))
+
+from lt.threads import default_threads, one_blas_thread  # noqa: E402
+
+one_blas_thread()  # the same for the peer as for lt, before numpy loads
 
 import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
@@ -89,7 +91,7 @@ class PeerRun:
     last_update_wall: float
 
 
-def load_peer(model: str, policy: str, min_chunk: float, scratch: Path):
+def load_peer(model: str, policy: str, min_chunk: float, threads: int, scratch: Path):
     """A WhisperLiveKit engine on lt's model directory: LocalAgreement on faster-whisper, or SimulStreaming."""
     import torch
     import whisperlivekit.audio_processor  # noqa: F401  (configures DEBUG logging when imported)
@@ -98,7 +100,7 @@ def load_peer(model: str, policy: str, min_chunk: float, scratch: Path):
     from ct2_whisper import alignment_heads, openai_checkpoint
     from lt.asr.models import resolve_model
 
-    torch.set_num_threads(THREADS)
+    torch.set_num_threads(threads)
     path = Path(resolve_model(model).path)
     silence = scratch / "silence.wav"  # its warm-up file, instead of the jfk.wav it would download
     sf.write(silence, np.zeros(SAMPLE_RATE, dtype=np.int16), SAMPLE_RATE)
@@ -184,7 +186,7 @@ def measure(clip: str, model: str, policy: str, args) -> dict:
     seconds = len(audio) / rate
     row = {"clip": clip, "model": model, "policy": policy, "audio_s": round(seconds, 1)}
     with tempfile.TemporaryDirectory() as scratch:
-        engine = load_peer(model, policy, args.min_chunk, Path(scratch))
+        engine = load_peer(model, policy, args.min_chunk, args.threads, Path(scratch))
         t0, seen, metrics = asyncio.run(feed_and_watch(engine, audio.tobytes()))
     run = words_of(t0, seen, metrics)
     triples = [(w.audio_end, w.committed_wall, w.committed_wall) for w in run.words]
@@ -222,8 +224,10 @@ def main() -> None:
     parser.add_argument("--clips", default="meeting,human", help=f"comma-separated, of: {', '.join(CLIPS)}")
     parser.add_argument("--policies", default=",".join(POLICIES))
     parser.add_argument("--min-chunk", type=float, default=1.0, help="seconds of new audio before the peer decodes")
+    parser.add_argument("--threads", type=int, default=default_threads(), help="CPU threads (default: lt transcribe's)")
     parser.add_argument("--json", action="store_true", help="everything, with each word's times (seconds from t0)")
     args = parser.parse_args()
+    os.environ["OMP_NUM_THREADS"] = str(args.threads)  # read when the peer first loads CTranslate2
     for given, known in ((args.clips, CLIPS), (args.policies, POLICIES)):
         if unknown := set(given.split(",")) - set(known):
             parser.error(f"unknown {', '.join(sorted(unknown))}; known: {', '.join(known)}")
@@ -234,12 +238,12 @@ def main() -> None:
         for model in args.models.split(",")
         for policy in args.policies.split(",")
     ]
-    load = {"machine": machine(), "uptime_before": before, "uptime_after": uptime()}
+    load = {"machine": machine(), "threads": args.threads, "uptime_before": before, "uptime_after": uptime()}
     if args.json:
         print(json.dumps({**load, "results": results}, indent=2, ensure_ascii=False))
         return
     print(f"machine: {load['machine']}\nuptime before: {before}\nuptime after:  {load['uptime_after']}")
-    print(f"WhisperLiveKit, {THREADS} threads, int8, min chunk {args.min_chunk} s; latency = wall shown - (t0 + word end)")
+    print(f"WhisperLiveKit, {args.threads} threads, int8, min chunk {args.min_chunk} s; latency = wall shown - (t0 + word end)")
     print("clip     model    policy           words  committed p50   p95   max   shown p50   p95   max    WER    RTF  decodes  tail")
     for r in results:
         print(

@@ -39,6 +39,10 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from lt.threads import one_blas_thread  # noqa: E402
+
+one_blas_thread()  # as the lt command does, before numpy loads
+
 import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
 
@@ -146,15 +150,19 @@ def main() -> None:
     parser.add_argument("--reference", type=Path, default=ROOT / "examples" / "meeting.txt")
     parser.add_argument("--language", default=None, help="pin the language (default: detect)")
     parser.add_argument("--beam-size", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=2, help="CPU threads for the model (the peer bench uses 2)")
+    parser.add_argument("--threads", type=int, default=0, help="CPU threads for the model (0: lt's default, as the peer bench)")
     parser.add_argument("--min-chunk", type=float, default=TranscribeSettings().min_chunk)
     parser.add_argument("--lookahead", type=float, default=TranscribeSettings().lookahead, help="lt transcribe --lookahead")
     parser.add_argument("--context", type=float, default=TranscribeSettings().context, help="lt transcribe --context")
     parser.add_argument("--window", choices=["short", "full"], default="short", help="encoder window of stream decodes")
+    parser.add_argument(
+        "--lead", type=float, default=0.0,
+        help="seconds of silence before the audio: shifts where the decodes fall, as a live start would",
+    )
     parser.add_argument("--show", action="store_true", help="print the finals")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    pcm = sf.read(args.audio, dtype="int16")[0].tobytes()
+    pcm = bytes(int(args.lead * BYTES_PER_SECOND) // 2 * 2) + sf.read(args.audio, dtype="int16")[0].tobytes()
     reference = args.reference.read_text().strip()
     results = [measure(name, pcm, reference, args) for name in args.models.split(",")]
     if args.json:

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the
 from lt.events import TranscriptEvent, TranslationEvent
 from lt.mt.bergamot import BergamotTranslator
 from lt.mt.ct2 import Ct2Settings, Ct2Translator, inspect_model, output_bound
-from lt.mt.engine import default_threads
+from lt.threads import default_threads
 from lt.mt.models import parse_model_option
 from lt.mt.router import Router
 from lt.mt.stage import TranslateSettings, translate_events

@@ -17,7 +17,7 @@ try:  # newer typer vendors its own click
 except ImportError:  # pragma: no cover - older typer on the real click
     from click.exceptions import ClickException, NoSuchOption, UsageError
 
-from lt import __version__, shutdown
+from lt import __version__, shutdown, threads
 from lt.commands import (
     capture, compare, db, dub, export, jobs, models, overlay, replay, report, schema, score, search, sessions, speak,
     speakers, status, store, transcribe, translate, worker,
@@ -128,6 +128,7 @@ def _after_signal(code: int) -> int:
 
 
 def main() -> None:
+    threads.one_blas_thread()
     shutdown.install()
     code = run()
     try:

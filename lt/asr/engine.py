@@ -16,6 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from lt.errors import LtError, missing_extra
+from lt.threads import default_threads
 
 log = logging.getLogger("lt.transcribe")
 
@@ -86,7 +87,7 @@ class ModelSettings:
     model: str
     device: str = "auto"
     compute_type: str = "auto"
-    cpu_threads: int = 0
+    cpu_threads: int = 0  # 0: lt.threads.default_threads()
 
 
 def load_whisper(settings: ModelSettings):
@@ -102,7 +103,7 @@ def load_whisper(settings: ModelSettings):
     compute_type = pick_compute_type(settings.compute_type, device)
     log.debug("loading %s from %s (%s) on %s, %s", resolved.name, resolved.path, resolved.source, device, compute_type)
     try:
-        return WhisperModel(str(resolved.path), device=device, compute_type=compute_type, cpu_threads=settings.cpu_threads)
+        return WhisperModel(str(resolved.path), device=device, compute_type=compute_type, cpu_threads=settings.cpu_threads or default_threads())
     except (RuntimeError, ValueError, OSError) as exc:
         raise load_error(resolved.name, device, exc) from None
 

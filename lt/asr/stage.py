@@ -57,7 +57,7 @@ class TranscribeSettings:
     partials: bool = True
     device: str = "auto"
     compute_type: str = "auto"
-    threads: int = 0  # CPU threads for the model; 0: CTranslate2's default
+    threads: int = 0  # CPU threads for the model; 0: half the cores, at most 4
     keep_audio: Path | None = None
     stall_timeout: float = 30.0
     max_lag: float = 3.0  # seconds behind real time before decoding gets cheaper

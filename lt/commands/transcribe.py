@@ -77,7 +77,7 @@ def transcribe(
     speakers: Annotated[
         str, typer.Option("--speakers", envvar="LT_SPEAKERS", help="Who spoke: auto, the number of speakers, or off (needs lt[speakers]).")
     ] = "off",
-    threads: Annotated[int, typer.Option("--threads", min=0, help="CPU threads for the model (0 = CTranslate2's default).")] = 0,
+    threads: Annotated[int, typer.Option("--threads", min=0, help="CPU threads for the model (0 = half the cores, at most 4).")] = 0,
     session: Session = None,
     device: ComputeDevice = "auto",
     compute_type: ComputeType = "auto",

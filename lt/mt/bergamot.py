@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 
 from lt.errors import LtError, missing_extra
-from lt.mt.engine import default_threads
+from lt.threads import default_threads
 
 PAIRS = (("en", "pt"), ("pt", "en"))
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lt.errors import LtError
-from lt.mt.engine import default_threads
+from lt.threads import default_threads
 from lt.mt.languages import NAMES, m2m100_token, nllb_token
 
 log = logging.getLogger("lt.translate")

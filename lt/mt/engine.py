@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 import enum
-import os
 from collections.abc import Sequence
 from typing import Protocol
-
-
-def default_threads() -> int:
-    """Half the cores (at most 4): in a live pipeline, transcription needs the rest."""
-    return max(1, min(4, (os.cpu_count() or 1) // 2))
 
 
 class Engine(str, enum.Enum):

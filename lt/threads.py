@@ -14,9 +14,10 @@ def usable_cores() -> int:
 
 def default_threads() -> int:
     """Half the cores, at most 4, for every model stage: in a live pipeline transcription and
-    translation each run a model beside the overlay. On a 2-core machine one thread also decodes
-    a stream faster than two: a streaming decode is many small beam-search steps, and a second
-    thread costs more in synchronisation than it saves (docs/transcribe.md, "One thread")."""
+    translation each run a model beside the overlay. On the 2-core machine measured, one thread
+    also decoded a stream faster than two: a streaming decode is many small beam-search steps,
+    and a second thread cost more in synchronisation than it saved (docs/transcribe.md, "One
+    thread")."""
     return max(1, min(4, usable_cores() // 2))
 
 

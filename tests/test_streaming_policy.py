@@ -493,6 +493,34 @@ def test_a_word_or_two_said_alone_waits_for_what_follows_and_is_decoded_with_it(
     assert final_at <= 5.6 + 0.4 + 2.0 + 0.5  # "yes" ends at 6.0 s: out once two seconds of silence followed
 
 
+class ShortSpanVad(FakeVad):
+    """Like Silero: a stretch of speech shorter than `min_speech` is dropped once silence closes it,
+    though it counted while the audio still ended in it."""
+
+    def __init__(self, min_speech: float):
+        self.min_speech = min_speech
+
+    def speech(self, audio):
+        end = len(audio) / SR
+        return [s for s in super().speech(audio) if s.end - s.start >= self.min_speech or s.end >= end - 1e-9]
+
+
+def test_a_short_word_the_vad_takes_back_does_not_end_the_utterance_half_heard():
+    """"ask" (0.2 s), a short silence, "not what ...": a decode that heard half of "ask" must not send
+    that half out as a final when the VAD no longer counts "ask" as speech; it waits for a real pause."""
+    speech = Speech().say("we are done here today.").pause(1.5).say("ask", 0.2).pause(0.4).say("not what your country can do").pause(2)
+    recogniser = FakeRecogniser(speech.vocab)
+    policy = StreamingPolicy(recogniser, ShortSpanVad(min_speech=0.3), StreamSettings(min_chunk=0.1, finals=SENTENCES.finals))
+    audio = speech.audio()
+    outputs = []
+    for i in range(0, len(audio), int(0.1 * SR)):
+        policy.insert_audio_chunk(audio[i : i + int(0.1 * SR)])
+        outputs.append((policy.audio_time, policy.process_iter()))
+    outputs.append((policy.audio_time, policy.finish()))
+    assert ("", "a") in partials(outputs)  # a decode heard the first half of "ask"
+    assert " ".join(finals(outputs)).split() == "we are done here today. ask not what your country can do".split()
+
+
 def test_a_word_is_shown_stable_only_once_the_decoder_heard_lookahead_past_it():
     speech = Speech().say("one two three four five six seven eight nine ten eleven twelve", 0.4).pause(2)
 

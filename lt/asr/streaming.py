@@ -108,6 +108,7 @@ class StreamingPolicy:
         self.in_utterance = False
         self.looked_again = False  # this utterance had its one more decode for a word left out
         self.spans: list[Span] = []  # speech in the buffer now
+        self.speech_until = 0.0  # audio time where the last speech the VAD reported ended
         self.heard: list[Span] = []  # speech since the oldest word not yet out in a final, for the guards
         self.stats = PolicyStats()
 
@@ -159,6 +160,7 @@ class StreamingPolicy:
 
     def _listen(self) -> None:
         self.spans = self._detect_speech()
+        self.speech_until = max([self.speech_until, *(s.end for s in self.spans[-1:])])
         self._remember_speech()
 
     def _inner_pause(self) -> float | None:
@@ -212,6 +214,12 @@ class StreamingPolicy:
         return out
 
     def _silence(self, now: float, final: bool) -> Output:
+        if self.in_utterance and not final and now - self.speech_until < self.settings.pause:
+            # The VAD took back the speech it had heard: a short word's span, open while the audio ended in
+            # it, can fall under the minimum speech length once the silence after it closes it. Ending the
+            # utterance here would send its half-heard word out alone ("And-" for "ask", then "not."): it
+            # goes on, its audio kept, until the silence is a real pause.
+            return self._cut(now)
         out = self._end_utterance(now, final) if self.in_utterance or final else self._cut(now)
         before = self.buffer_start
         self._trim(now - self.settings.lead_in)

@@ -288,7 +288,7 @@ def test_silence_is_never_decoded_and_leaves_no_buffer_behind():
     assert recogniser.calls == []
     assert finals(outputs) == []
     assert len(policy.buffer) / SR <= policy.settings.lead_in + 1e-6
-    assert policy.stats.skipped_silence > 19
+    assert policy.stats.skipped_silence >= 20 - policy.settings.lead_in - 1e-6
 
 
 def test_a_decoder_that_never_agrees_is_bounded_by_max_buffer():

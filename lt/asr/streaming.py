@@ -66,7 +66,7 @@ class StreamSettings:
     trim_min: float = 3.0  # the buffer is cut at a sentence start only when it is longer than this
     trim_after: float = 8.0  # past this, the buffer is cut inside a sentence, at an early committed word
     context: float = 5.0  # seconds of the last finished sentence kept before the one in progress
-    lead_in: float = 0.3  # audio kept before speech starts, so its first sound is not clipped
+    lead_in: float = 1.0  # audio kept before speech the VAD heard: a short, soft first word ("ask") may be in it
     cold_start: float = 2.0  # speech heard before the first commit, while no earlier text can prompt the decoder
     finals: FinalRules = FinalRules()
     prompt_chars: int = 200

@@ -41,6 +41,7 @@ FULL_WINDOW_FRAMES = 3000
 TOKENS_PER_SECOND = 6  # fast speech is about 4 tokens a second; a looping decoder is stopped early
 NOT_SPEECH = set("_*=#~")
 PROMPT_TOKENS = 223  # Whisper's limit for the previous-text prompt (half its context, less one)
+TEXT_CONTEXT = 448  # Whisper's whole text context, prompt and transcript
 # faster-whisper's defaults for which punctuation joins the word before or after it.
 PREPEND = "\"'“¿([{-"
 APPEND = "\"'.。,，!！?？:：”)]}、"
@@ -130,12 +131,13 @@ class WhisperDecoder:
             # After forced words, Whisper with timestamp tokens often stops (its segment looks done).
             tokens.append(tokenizer.no_timestamps)
         tokens += forced
+        # The forced words stand for audio already spoken: only the rest may add tokens.
+        new = max(10, int(10 + TOKENS_PER_SECOND * seconds) - len(forced))
         return self.model.model.generate(
             encoder_output,
             [tokens],
             beam_size=1 if cheap else self.options.beam_size,
-            # The forced words stand for audio already spoken: only the rest may add tokens.
-            max_length=len(tokens) + max(10, int(10 + TOKENS_PER_SECOND * seconds) - len(forced)),
+            max_length=_max_length(len(tokens), len(forced), new),
             return_scores=True,
             return_no_speech_prob=True,
             suppress_blank=not forced,
@@ -175,6 +177,14 @@ class WhisperDecoder:
             if text.strip():
                 words.append(Word(text, float(timing["start"]), float(timing["end"]), float(timing["probability"])))
         return words
+
+
+def _max_length(tokens: int, forced: int, new: int) -> int:
+    """CTranslate2's `max_length` for `new` tokens after `forced` ones, `tokens` in all. Its Whisper
+    decodes at most half of `max_length` steps, and the forced tokens take a step each: with the plain
+    sum, a long prefix after a short prompt (38 forced tokens of Italian) left one step, and the
+    decode stopped after a syllable every time ("secondo l'ord"), losing the end of the utterance."""
+    return min(TEXT_CONTEXT, max(tokens + new, 2 * (forced + new + 1)))
 
 
 def _encode_words(tokenizer, words: Sequence[str]) -> list[int]:

@@ -110,10 +110,10 @@ class FakeVad:
 SENTENCES = StreamSettings(min_chunk=1.0, finals=FinalRules(max_hold=60))
 
 
-def run(speech: Speech, settings: StreamSettings = SENTENCES, chunk: float = 1.0, recogniser=None):
+def run(speech: Speech, settings: StreamSettings = SENTENCES, chunk: float = 1.0, recogniser=None, vad=None):
     """Feed the audio chunk by chunk; return the recogniser, the policy and every (time, output)."""
     recogniser = recogniser or FakeRecogniser(speech.vocab)
-    policy = StreamingPolicy(recogniser, FakeVad(), settings)
+    policy = StreamingPolicy(recogniser, vad or FakeVad(), settings)
     audio = speech.audio()
     step = int(chunk * SR)
     outputs = []
@@ -509,14 +509,8 @@ def test_a_short_word_the_vad_takes_back_does_not_end_the_utterance_half_heard()
     """"ask" (0.2 s), a short silence, "not what ...": a decode that heard half of "ask" must not send
     that half out as a final when the VAD no longer counts "ask" as speech; it waits for a real pause."""
     speech = Speech().say("we are done here today.").pause(1.5).say("ask", 0.2).pause(0.4).say("not what your country can do").pause(2)
-    recogniser = FakeRecogniser(speech.vocab)
-    policy = StreamingPolicy(recogniser, ShortSpanVad(min_speech=0.3), StreamSettings(min_chunk=0.1, finals=SENTENCES.finals))
-    audio = speech.audio()
-    outputs = []
-    for i in range(0, len(audio), int(0.1 * SR)):
-        policy.insert_audio_chunk(audio[i : i + int(0.1 * SR)])
-        outputs.append((policy.audio_time, policy.process_iter()))
-    outputs.append((policy.audio_time, policy.finish()))
+    settings = StreamSettings(min_chunk=0.1, finals=SENTENCES.finals)
+    _, _, outputs = run(speech, settings, chunk=0.1, vad=ShortSpanVad(min_speech=0.3))
     assert ("", "a") in partials(outputs)  # a decode heard the first half of "ask"
     assert " ".join(finals(outputs)).split() == "we are done here today. ask not what your country can do".split()
 

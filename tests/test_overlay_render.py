@@ -117,6 +117,7 @@ def test_frame_is_reused_while_nothing_changes_on_a_still_background():
     first = compositor.render(background.frame_at(0), board.visible(0), still=True)
     assert compositor.render(background.frame_at(0.1), board.visible(0.1), still=True) is first
     assert compositor.layers_drawn == 1
+    assert not first.flags.writeable  # so a sink may keep what it made of it while it comes back
 
 
 def _font_file(lang: str) -> str | None:

@@ -9,9 +9,10 @@ import av
 import numpy as np
 import pytest
 import pyvirtualcam
+import soundfile as sf
 
 from lt.errors import ExitCode, LtError
-from lt.overlay.sinks import PngSink, SinkKind, SinkSettings, VirtualCamSink, Y4mSink, open_sink
+from lt.overlay.sinks import Pictures, PngSink, SinkKind, SinkSettings, VirtualCamSink, Y4mSink, open_sink
 
 SIZE = (160, 96)
 FPS = 10.0
@@ -54,6 +55,51 @@ def test_video_with_audio_muxes_the_audio_up_to_the_video_length(tmp_path, examp
         audio = container.streams.audio[0]
         samples = sum(f.samples for f in container.decode(audio))
     assert samples / audio.rate == pytest.approx(3.0, abs=0.1)
+
+
+@pytest.mark.parametrize(("name", "rate", "channels", "kept"), [
+    ("speech.mp4", 16000, 1, (16000, 1)),
+    ("music.mp4", 22050, 2, (22050, 2)),
+    ("music.webm", 22050, 2, (48000, 2)),  # Opus takes 8, 12, 16, 24 or 48 kHz
+])
+def test_video_keeps_the_recording_s_rate_and_channels_where_the_codec_takes_them(tmp_path, name, rate, channels, kept):
+    source = tmp_path / "source.wav"
+    sf.write(source, np.zeros((rate, channels), np.float32) + 0.1, rate)
+    path = tmp_path / name
+    sink = open_sink(settings(SinkKind.video, out=str(path), audio=str(source)))
+    for index, frame in frames(10):
+        sink.write(frame, index)
+    sink.close()
+    with av.open(str(path)) as container:
+        audio = container.streams.audio[0].codec_context
+        assert (audio.sample_rate, audio.channels) == kept
+        samples = sum(f.samples for f in container.decode(audio=0))
+    assert samples / audio.sample_rate == pytest.approx(1.0, abs=0.1)
+
+
+def test_a_picture_is_converted_once_while_the_renderer_hands_back_the_same_read_only_frame():
+    pictures = Pictures()
+    frozen = np.full((SIZE[1], SIZE[0], 3), 200, np.uint8)
+    frozen.setflags(write=False)
+    assert pictures(frozen) is pictures(frozen)
+    # A writable array may have been drawn on since: converted every time.
+    canvas = np.zeros((SIZE[1], SIZE[0], 3), np.uint8)
+    black = pictures(canvas).to_ndarray(format="rgb24")
+    canvas[:] = 200
+    assert black.max() < 20 and pictures(canvas).to_ndarray(format="rgb24").min() > 180
+
+
+def test_video_shows_each_picture_from_its_own_frame_on(tmp_path):
+    path = tmp_path / "pictures.mp4"
+    sink = open_sink(settings(SinkKind.video, out=str(path)))
+    red, blue = (np.full((SIZE[1], SIZE[0], 3), colour, np.uint8) for colour in ((220, 20, 20), (20, 20, 220)))
+    red.setflags(write=False)
+    for index, frame in enumerate([red, red, red, blue, red]):
+        sink.write(frame, index)
+    sink.close()
+    with av.open(str(path)) as container:
+        shown = [f.to_ndarray(format="rgb24").mean(axis=(0, 1)) for f in container.decode(video=0)]
+    assert ["red" if rgb[0] > rgb[2] else "blue" for rgb in shown] == ["red", "red", "red", "blue", "red"]
 
 
 def test_video_keeps_the_timing_of_dropped_frames(tmp_path):

@@ -134,6 +134,7 @@ class Compositor:
             y -= layer.height
             blend(frame, layer, y)
             y -= self.geometry.block_gap
+        frame.setflags(write=False)  # a sink may keep what it made of this array for as long as it is returned
         self._last = (background, key, frame)
         return frame
 

@@ -108,10 +108,22 @@ class PngSink:
         pass
 
 
-def yuv420(frame: np.ndarray) -> bytes:
-    import av
+class Pictures:
+    """RGB frames as yuv420p pictures, the last one kept. The renderer hands back the same read-only
+    array while nothing on screen changes, which is most frames, and converting a 720p frame cost
+    more than encoding it."""
 
-    return av.VideoFrame.from_ndarray(frame, format="rgb24").reformat(format="yuv420p").to_ndarray().tobytes()
+    def __init__(self):
+        self._frame: np.ndarray | None = None
+        self._picture = None
+
+    def __call__(self, frame: np.ndarray):
+        import av
+
+        if frame is not self._frame or frame.flags.writeable:
+            self._picture = av.VideoFrame.from_ndarray(frame, format="rgb24").reformat(format="yuv420p")
+            self._frame = frame
+        return self._picture
 
 
 class Y4mSink:
@@ -124,6 +136,7 @@ class Y4mSink:
         self.stream, self._owned = _output_stream(settings.out)
         self._last: bytes | None = None
         self._next_index = 0
+        self.pictures = Pictures()
 
     def write(self, frame: np.ndarray, index: int) -> None:
         if self._last is None:
@@ -131,7 +144,7 @@ class Y4mSink:
         else:
             for _ in range(self._next_index, index):
                 self.stream.write(b"FRAME\n" + self._last)
-        self._last = yuv420(frame)
+        self._last = self.pictures(frame).to_ndarray().tobytes()
         self.stream.write(b"FRAME\n" + self._last)
         self.stream.flush()
         self._next_index = index + 1
@@ -174,15 +187,17 @@ class VideoSink:
         self.stream.pix_fmt = "yuv420p"
         self.time_base = 1 / self.rate
         self.stream.time_base = self.time_base
-        self.stream.options = {"preset": "veryfast"} if video_codec == "libx264" else {"deadline": "realtime", "cpu-used": "8", "row-mt": "1"}
+        # The fastest settings, on one thread: captions on a still picture compress well anyway, and
+        # on a busy machine every cycle the encoder takes is one the transcriber beside it lacks.
+        self.stream.options = {"preset": "ultrafast"} if video_codec == "libx264" else {"deadline": "realtime", "cpu-used": "8"}
+        self.stream.codec_context.thread_count = 1
+        self.pictures = Pictures()
         self.tracks = [AudioTrack(path, self.container, audio_codec) for path in (settings.audio, settings.second_audio) if path]
         self.frames = 0
         self._end = 0
 
     def write(self, frame: np.ndarray, index: int) -> None:
-        import av
-
-        picture = av.VideoFrame.from_ndarray(frame, format="rgb24")
+        picture = self.pictures(frame)
         picture.pts = index
         picture.time_base = self.time_base  # not the stream's: the muxer may change that once it opens
         self._mux(self.stream.encode(picture))
@@ -219,9 +234,12 @@ def audio_seconds(path: str) -> float:
 
 
 class AudioTrack:
-    """An audio file re-encoded into the video's container, up to the video's current length."""
+    """An audio file re-encoded into the video's container, up to the video's current length.
 
-    RATE = 48000
+    At the source's own rate and channels where the codec takes them: speech recorded at 16 kHz mono
+    gains nothing from 48 kHz stereo, and encoding it so took a fifth of the overlay's CPU."""
+
+    RATE = 48000  # for sources at a rate the codec does not take
 
     def __init__(self, path: str, container, codec: str):
         import av
@@ -233,9 +251,12 @@ class AudioTrack:
         if not self.source.streams.audio:
             raise LtError(f"{path} has no audio stream", hint="give the session's audio file")
         self.container = container
-        self.stream = container.add_stream(codec, rate=self.RATE)
-        self.stream.layout = "stereo"
-        self.resampler = av.AudioResampler(format=self.stream.format.name, layout="stereo", rate=self.RATE)
+        source = self.source.streams.audio[0].codec_context
+        self.rate = source.sample_rate if source.sample_rate in (av.codec.Codec(codec, "w").audio_rates or ()) else self.RATE
+        layout = "mono" if source.channels == 1 else "stereo"
+        self.stream = container.add_stream(codec, rate=self.rate)
+        self.stream.layout = layout
+        self.resampler = av.AudioResampler(format=self.stream.format.name, layout=layout, rate=self.rate)
         self.frames = self.source.decode(self.source.streams.audio[0])
         self.written = 0.0  # seconds of audio encoded so far
 
@@ -245,7 +266,7 @@ class AudioTrack:
             if frame is None:
                 return
             for chunk in self.resampler.resample(frame):
-                self.written += chunk.samples / self.RATE
+                self.written += chunk.samples / self.rate
                 self._mux(self.stream.encode(chunk))
 
     def finish(self, until: float) -> None:

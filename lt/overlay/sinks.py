@@ -135,6 +135,7 @@ class Y4mSink:
         self.header = f"YUV4MPEG2 W{width} H{height} F{rate.numerator}:{rate.denominator} Ip A1:1 C420jpeg\n".encode()
         self.stream, self._owned = _output_stream(settings.out)
         self._last: bytes | None = None
+        self._picture = None  # the picture _last holds
         self._next_index = 0
         self.pictures = Pictures()
 
@@ -144,7 +145,9 @@ class Y4mSink:
         else:
             for _ in range(self._next_index, index):
                 self.stream.write(b"FRAME\n" + self._last)
-        self._last = self.pictures(frame).to_ndarray().tobytes()
+        picture = self.pictures(frame)
+        if picture is not self._picture:
+            self._picture, self._last = picture, picture.to_ndarray().tobytes()
         self.stream.write(b"FRAME\n" + self._last)
         self.stream.flush()
         self._next_index = index + 1

@@ -1,19 +1,21 @@
-"""The demo's pipeline on a busy machine: word end to stable caption, `--adapt` against `--no-adapt`.
+"""The demo's pipeline on a busy machine: word end to stable caption, against the same on a quiet one.
 
-    .venv/bin/python bench/busy_demo.py [--rounds 3] [--busy 2] [--audio examples/meeting.wav]
+    .venv/bin/python bench/busy_demo.py [--rounds 3] [--busy 2] [--audio examples/meeting.wav] [-- TRANSCRIBE OPTIONS]
 
 Runs what `scripts/demo.sh` runs, as separate processes joined by pipes:
 
-    lt capture AUDIO --realtime | lt transcribe [--no-adapt] | lt translate --to pt
+    lt capture AUDIO --realtime | lt transcribe [OPTIONS] | lt translate --to pt
       | lt store --tee | lt overlay --clock events --sink video --trace TRACE
 
-with `--busy` CPU-bound loops (`python3 -c "while 1: pass"`) beside it, one per
-core taken, alternating the two variants round by round so that both see the
-same hour's load. After each run the overlay's trace is stored, as the demo
-does, and the session's events are read back from the store: the figure is
-the demo report's "word end → stable caption" (`lt.latency.stable_words`).
-Prints each run (p50, p95, decodes made light, WER of the finals), then the
-median p50 of each variant and their ratio (< 1.0: `--adapt` is ahead).
+once on the machine as it is and once with `--busy` CPU-bound loops (`python3
+-c "while 1: pass"`) beside it, one per core taken, alternated round by round
+so that both see the same hour's other load. After each run the overlay's
+trace is stored, as the demo does, and the session's events are read back from
+the store: the figure is the demo report's "word end → stable caption"
+(`lt.latency.stable_words`), whose p50 the live-captions target holds to 1.0 s
+on a busy machine. Prints each run (p50, p95, decodes, WER of the finals), then
+the median p50 of each load, their ratio (busy / quiet) and how many busy runs
+met 1.0 s.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from lt.events import new_session_id  # noqa: E402
 from lt.latency import percentile, stable_words  # noqa: E402
 from lt.wer import wer  # noqa: E402
 
-VARIANTS = {"adapt": [], "no-adapt": ["--no-adapt"]}
+TARGET = 1.0  # seconds: word end to stable caption, p50, on a busy machine
 
 
 def lt(*args: str, stdin=None) -> str:
@@ -75,7 +77,7 @@ def run_once(audio: str, flags: list[str], busy: int, work: Path) -> dict:
     finals = " ".join(e["text"] for e in events if e.get("type") == "transcript" and e.get("final"))
     return {
         "p50": percentile(stable, 50), "p95": percentile(stable, 95),
-        "light": end["stats"].get("light_decodes", 0), "decodes": end["stats"]["decodes"], "finals": finals,
+        "decodes": end["stats"]["decodes"], "finals": finals,
     }
 
 
@@ -84,23 +86,23 @@ def main() -> None:
     parser.add_argument("--audio", default=str(ROOT / "examples" / "meeting.wav"))
     parser.add_argument("--reference", type=Path, default=ROOT / "examples" / "meeting.txt")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--busy", type=int, default=2, help="CPU-bound loops beside the pipeline")
+    parser.add_argument("--busy", type=int, default=2, help="CPU-bound loops beside the pipeline in the busy runs")
+    parser.add_argument("transcribe", nargs="*", help="options for lt transcribe, after --")
     args = parser.parse_args()
     reference = args.reference.read_text()
     work = Path(tempfile.mkdtemp(prefix="lt-busy-"))
     print(f"machine: {describe()}; {args.busy} busy loops; audio {Path(args.audio).name}")
-    print(f"{'round':<7}{'variant':<10}{'stable p50 s':>13}{'p95 s':>8}{'light decodes':>15}{'WER':>7}")
-    p50s: dict[str, list[float]] = {name: [] for name in VARIANTS}
+    print(f"{'round':<7}{'load':<7}{'stable p50 s':>13}{'p95 s':>8}{'decodes':>9}{'WER':>7}")
+    p50s: dict[str, list[float]] = {"quiet": [], "busy": []}
     for round_ in range(1, args.rounds + 1):
-        for name, flags in VARIANTS.items():
-            r = run_once(args.audio, flags, args.busy, work)
-            p50s[name].append(r["p50"])
-            light = f"{r['light']}/{r['decodes']}"
-            print(f"{round_:<7}{name:<10}{r['p50']:>13.2f}{r['p95']:>8.2f}{light:>15}{wer(reference, r['finals']):>7.3f}", flush=True)
-    medians = {name: statistics.median(values) for name, values in p50s.items()}
-    print("median stable p50: " + ", ".join(f"{name} {m:.2f} s" for name, m in medians.items())
-          + f"; ratio adapt / no-adapt {medians['adapt'] / medians['no-adapt']:.2f}")
-
+        for load, busy in (("quiet", 0), ("busy", args.busy)):
+            r = run_once(args.audio, args.transcribe, busy, work)
+            p50s[load].append(r["p50"])
+            print(f"{round_:<7}{load:<7}{r['p50']:>13.2f}{r['p95']:>8.2f}{r['decodes']:>9}{wer(reference, r['finals']):>7.3f}", flush=True)
+    quiet, busy = (statistics.median(p50s[load]) for load in ("quiet", "busy"))
+    met = sum(p50 <= TARGET for p50 in p50s["busy"])
+    print(f"median stable p50: quiet {quiet:.2f} s, busy {busy:.2f} s; ratio busy / quiet {busy / quiet:.2f}; "
+          f"busy runs at or under {TARGET:.1f} s: {met} of {len(p50s['busy'])}")
 
 if __name__ == "__main__":
     main()

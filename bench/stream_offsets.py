@@ -51,9 +51,9 @@ from lt.pcm import SAMPLE_RATE  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def replay(audio, engines, settings: TranscribeSettings, step: float, offset: float, light: bool = False) -> list[Phrase]:
+def replay(audio, engines, settings: TranscribeSettings, step: float, offset: float) -> list[Phrase]:
     """The finals, the audio fed in `step`-second blocks after a first block of `offset` s."""
-    policy = StreamingPolicy(engines.transcriber, engines.vad, settings.stream_settings, light=light)
+    policy = StreamingPolicy(engines.transcriber, engines.vad, settings.stream_settings)
     first, size = int(offset * SAMPLE_RATE), int(step * SAMPLE_RATE)
     cuts = [c for c in [first, *range(first + size, len(audio), size), len(audio)] if c > 0]
     finals, fed = [], 0
@@ -74,7 +74,6 @@ def main() -> None:
     parser.add_argument("--lookahead", default=str(TranscribeSettings().lookahead), help="seconds; a comma list sweeps them")
     parser.add_argument("--context", type=float, default=TranscribeSettings().context, help="lt transcribe --context")
     parser.add_argument("--beam-size", type=int, default=TranscribeSettings().beam_size, help="lt transcribe --beam-size (batch mode keeps its default)")
-    parser.add_argument("--light", action="store_true", help="decode as lt transcribe does while other work takes the CPU (see --adapt)")
     parser.add_argument("--show", action="store_true", help="print the finals")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -88,7 +87,7 @@ def main() -> None:
     runs = [(float(look), float(offset)) for look in args.lookahead.split(",") for offset in args.offsets.split(",")]
     for lookahead, offset in runs:
         settings = TranscribeSettings(model=args.model, lookahead=lookahead, context=args.context)
-        phrases = replay(audio, engines, settings, args.step, offset, args.light)
+        phrases = replay(audio, engines, settings, args.step, offset)
         finals = [f.text for f in phrases]
         stable = [w.committed_at + args.step - w.end for f in phrases for w in f.words]
         stream_wer = wer(reference, " ".join(finals))

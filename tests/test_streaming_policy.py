@@ -77,14 +77,11 @@ class FakeRecogniser:
             words.append(Word(" " + text, start / SR, end / SR, 0.9))
         return words
 
-    def transcribe(self, audio, *, prompt="", prefix=(), language=None, choose=None, cheap=False, read=0, resume=0.0) -> Decoded:
-        self.calls.append({"seconds": len(audio) / SR, "prompt": prompt, "prefix": list(prefix), "language": language, "read": read})
+    def transcribe(self, audio, *, prompt="", prefix=(), language=None, choose=None, cheap=False) -> Decoded:
+        self.calls.append({"seconds": len(audio) / SR, "prompt": prompt, "prefix": list(prefix), "language": language})
         words = self.heard(audio)
         heard_prefix = [w.text.strip().rstrip(".") for w in words[: len(prefix)]]
         assert heard_prefix == [p.strip().rstrip(".") for p in prefix], "the forced prefix is what the audio starts with"
-        assert 0 <= read <= len(prefix)
-        assert all(w.end <= resume + 1e-6 for w in words[:read]), "the read words end by `resume`"
-        assert all(w.start >= resume - 1e-6 for w in words[read:]), "what follows them starts after `resume`"
         words = words[len(prefix):]
         if self.stop_in_silence and words and audio[-1] == 0:
             last = words[-1]
@@ -217,30 +214,6 @@ def test_the_sentence_before_stays_in_the_buffer_as_forced_left_context():
     assert second[:3] == [" good", " morning", " everyone."]
     third = next(p for p in prefixes if " we" in p)
     assert third[0] == " the" and " good" not in third
-
-
-def test_while_the_machine_is_busy_the_finished_sentence_is_read_all_but_its_last_words():
-    """Light decodes (set by the stage while other work takes the CPU) read the finished sentence
-    kept as left context instead of forcing it; its last words stay forced, so the decoder picks up
-    after them. The words and finals are those of the forced decodes."""
-    text = "good morning to everyone here. the first item is the budget. we have enough money for three engineers."
-    forced, _, forced_outputs = run(Speech().say(text).pause(2))
-    speech = Speech().say(text).pause(2)
-    recogniser = FakeRecogniser(speech.vocab)
-    policy = StreamingPolicy(recogniser, FakeVad(), SENTENCES, light=True)
-    audio, step, outputs = speech.audio(), SR, []
-    for i in range(0, len(audio), step):
-        policy.insert_audio_chunk(audio[i : i + step])
-        outputs.append((policy.audio_time, policy.process_iter()))
-    outputs.append((policy.audio_time, policy.finish()))
-    assert finals(outputs) == finals(forced_outputs) == [
-        "good morning to everyone here.", "the first item is the budget.", "we have enough money for three engineers.",
-    ]
-    after_first = [c for c in recogniser.calls if c["prefix"][:1] == [" good"] and " the" in c["prefix"]]
-    assert after_first and {c["read"] for c in after_first} == {2}  # five words finished, three still forced
-    assert all(c["read"] == 0 for c in recogniser.calls if " the" not in c["prefix"])  # no finished sentence yet
-    assert policy.stats.light_decodes == policy.stats.decodes
-    assert all(c["read"] == 0 for c in forced.calls)
 
 
 def test_without_context_each_sentence_is_decoded_afresh():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import time
 import tracemalloc
 
 import numpy as np
@@ -150,26 +149,6 @@ def test_task_translate_gives_english(base):
     assert {"project", "next", "steps"} <= set(english) and not {"proyecto", "presupuesto"} & set(english)
 
 
-def test_a_finished_sentence_read_rather_than_forced_gives_the_words_after_it(base, example_wav):
-    """While other work takes the CPU, a stream decode reads the finished sentence kept as context in
-    one pass instead of forcing it token by token; the words after it come out as forcing gives them,
-    timed from the buffer's start, and the read sentence is not written again."""
-    import soundfile as sf
-
-    audio = sf.read(example_wav, dtype="float32")[0][: 12 * SR]
-    decoder, prompt = base.transcriber, "Well, let's begin."
-    whole = decoder.transcribe(audio, prompt=prompt).words
-    end = next(i for i, w in enumerate(whole) if w.text.endswith(".")) + 1  # "Good morning, ... meeting."
-    prefix = [w.text for w in whole[: end + 2]]  # and the next sentence's first two words, committed
-    read = end - 3
-    forced = decoder.transcribe(audio, prompt=prompt, prefix=prefix).words
-    light = decoder.transcribe(audio, prompt=prompt, prefix=prefix, read=read, resume=whole[read - 1].end).words
-    assert len(forced) >= 8
-    assert wer(" ".join(w.text for w in forced), " ".join(w.text for w in light)) <= 0.15
-    assert normal(light[0].text) == normal(whole[end + 2].text)
-    assert light[0].start >= whole[end + 1].end - 0.1
-
-
 def test_three_minutes_of_speech_keep_memory_and_buffer_bounded():
     """The stage's own bookkeeping (buffer, arrival times) must not grow with the session."""
     speech = Speech()
@@ -191,40 +170,3 @@ def test_three_minutes_of_speech_keep_memory_and_buffer_bounded():
     assert stats.words == 60 * 8
     assert stats.max_buffer < 8  # the sentence before (3 s, kept as context), the one in progress and its pause
     assert retained_at[200] - retained_at[40] < 1_000_000  # 3 minutes of audio alone would be 5.8 MB
-
-
-class Busy:
-    """Contention as the stage sees it, made up: busy from the second decode on."""
-
-    def __init__(self):
-        self.share, self.busy, self.updates = 0.0, False, 0
-
-    def update(self) -> bool:
-        self.updates += 1
-        self.share = 0.4 if self.updates >= 2 else 0.0
-        self.busy = self.updates >= 2
-        return self.busy
-
-
-@pytest.mark.parametrize("adapt", [True, False])
-def test_live_decodes_read_the_finished_sentence_while_the_machine_is_busy(monkeypatch, adapt):
-    from lt.asr import stage
-    from lt.asr.pcm_input import PcmInput
-
-    monkeypatch.setattr(stage, "Contention", Busy)
-    speech = Speech().say("good morning to everyone here. the first item is the budget. we have enough money for three engineers.").pause(2)
-    pcm = (speech.audio() * 32768).astype("<i2").tobytes()
-    recogniser = FakeRecogniser(speech.vocab)
-    settings = TranscribeSettings(mode="stream", adapt=adapt, stall_timeout=0)
-    stats = TranscribeStats(mode="stream")
-    arriving = (time.sleep(0.01) or chunk for chunk in chunked(pcm))  # five times real time: many decodes
-    run = stage.TranscribeRun("s", settings, Engines(recogniser, vad=FakeVad(), name="fake"), PcmInput(arriving), stats, live=True)
-    events = list(run.events())
-    assert [e.text for e in finals(events)] == [
-        "good morning to everyone here.", "the first item is the budget.", "we have enough money for three engineers.",
-    ]
-    read = [c["read"] for c in recogniser.calls]
-    if adapt:
-        assert 0 < events[-1].stats["light_decodes"] < stats.decodes and max(read) > 0  # from the second decode on
-    else:
-        assert events[-1].stats["light_decodes"] == 0 and max(read) == 0

@@ -16,13 +16,7 @@ a few seconds. This decoder makes exactly one pass:
    only add words after them, so nothing committed is decoded twice or
    dropped where the buffer was cut. Without forced words Whisper decodes with
    its timestamp tokens, as it was trained (better punctuation); after them,
-   without, because with them it often stops as if its segment were done.
-   When the caller says the first words of the prefix are *read* (a finished
-   sentence, on a busy machine), they go into the prompt instead, read in one
-   pass, and the decode starts with a timestamp token where they end:
-   CTranslate2 reads the prompt in one pass but steps through forced tokens
-   one at a time with the whole beam, so a forced sentence costs about as
-   much as decoding it again;
+   without, because with them it often stops as if its segment were done;
 4. align the tokens to the audio (Whisper's cross-attention, as faster-whisper
    does for word timestamps) and return the words after the prefix.
 
@@ -46,8 +40,6 @@ MARGIN_FRAMES = 200  # silence after the audio, so the decoder sees that it has 
 FULL_WINDOW_FRAMES = 3000
 TOKENS_PER_SECOND = 6  # fast speech is about 4 tokens a second; a looping decoder is stopped early
 NOT_SPEECH = set("_*=#~")
-TIMESTAMP_STEP = 0.02  # seconds per Whisper timestamp token
-LAST_TIMESTAMP = 1500  # <|30.00|>
 PROMPT_TOKENS = 223  # Whisper's limit for the previous-text prompt (half its context, less one)
 TEXT_CONTEXT = 448  # Whisper's whole text context, prompt and transcript
 # faster-whisper's defaults for which punctuation joins the word before or after it.
@@ -81,11 +73,9 @@ class WhisperDecoder:
         language: str | None = None,
         choose: LanguageChooser | None = None,
         cheap: bool = False,
-        read: int = 0,
-        resume: float = 0.0,
     ) -> Decoded:
         try:
-            return self._transcribe(audio, prompt, prefix, language, choose, cheap, read, resume)
+            return self._transcribe(audio, prompt, prefix, language, choose, cheap)
         except RuntimeError as exc:
             raise out_of_memory(exc) from None
 
@@ -103,7 +93,7 @@ class WhisperDecoder:
     def _languages(self, encoder_output) -> dict[str, float]:
         return {token[2:-2]: p for token, p in self.model.model.detect_language(encoder_output)[0]}
 
-    def _transcribe(self, audio, prompt, prefix, language, choose, cheap, read, resume) -> Decoded:
+    def _transcribe(self, audio, prompt, prefix, language, choose, cheap) -> Decoded:
         from faster_whisper.tokenizer import Tokenizer
 
         encoder_output, content = self._encode(audio)
@@ -114,18 +104,10 @@ class WhisperDecoder:
             language, probability = choose(probs) if choose else max(probs.items(), key=lambda kv: kv[1])
         language = language or "en"
         tokenizer = Tokenizer(self.model.hf_tokenizer, self.multilingual, task=self.options.task, language=language)
-        if not self.options.timestamps:  # the decode goes on after the read words from a timestamp
-            read = 0
-        heard = _encode_words(tokenizer, prefix[:read])
-        forced = _encode_words(tokenizer, prefix[read:])
-        if read:
-            prompt += "".join(prefix[:read])
-        start = _timestamp(tokenizer, resume) if read else None
-        result = self._generate(tokenizer, encoder_output, prompt, forced, len(audio) / SAMPLE_RATE, cheap, start)
-        # The read words are aligned with the rest, so that the new words' times count from the
-        # buffer's start and a word the decoder runs on from them is placed after them.
-        tokens = heard + [t for t in result.sequences_ids[0] if t < tokenizer.eot]
-        words = self._align(tokenizer, tokens, encoder_output, content, len(heard) + len(forced))
+        forced = _encode_words(tokenizer, prefix)
+        result = self._generate(tokenizer, encoder_output, prompt, forced, len(audio) / SAMPLE_RATE, cheap)
+        tokens = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
+        words = self._align(tokenizer, tokens, encoder_output, content, len(forced))
         avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1) if result.scores else 0.0
         segment = Segment(tuple(words), avg_logprob, result.no_speech_prob)
         return Decoded((segment,), language, probability, probs)
@@ -140,16 +122,12 @@ class WhisperDecoder:
         window = np.pad(features[:, :content], ((0, 0), (0, frames - content)))
         return np.ascontiguousarray(window, dtype=np.float32)
 
-    def _generate(
-        self, tokenizer, encoder_output, prompt: str, forced: list[int], seconds: float, cheap: bool, start: int | None,
-    ):
+    def _generate(self, tokenizer, encoder_output, prompt: str, forced: list[int], seconds: float, cheap: bool):
         tokens = []
         if prompt:
             tokens = [tokenizer.sot_prev, *tokenizer.encode(" " + prompt.strip())[-PROMPT_TOKENS:]]
         tokens += tokenizer.sot_sequence
-        if start is not None:
-            tokens.append(start)  # the segment starts where the read words end
-        elif forced or not self.options.timestamps:
+        if forced or not self.options.timestamps:
             # After forced words, Whisper with timestamp tokens often stops (its segment looks done).
             tokens.append(tokenizer.no_timestamps)
         tokens += forced
@@ -164,8 +142,6 @@ class WhisperDecoder:
             return_no_speech_prob=True,
             suppress_blank=not forced,
             suppress_tokens=self._suppressed(tokenizer),
-            # Whisper's own rule keeps a first timestamp within 1 s; the read words may end anywhere.
-            **({"max_initial_timestamp_index": LAST_TIMESTAMP} if start is not None else {}),
         )[0]
 
     def _suppressed(self, tokenizer) -> list[int]:
@@ -209,10 +185,6 @@ def _max_length(tokens: int, forced: int, new: int) -> int:
     sum, a long prefix after a short prompt (38 forced tokens of Italian) left one step, and the
     decode stopped after a syllable every time ("secondo l'ord"), losing the end of the utterance."""
     return min(TEXT_CONTEXT, max(tokens + new, 2 * (forced + new + 1)))
-
-
-def _timestamp(tokenizer, seconds: float) -> int:
-    return tokenizer.timestamp_begin + min(LAST_TIMESTAMP, max(0, int(seconds / TIMESTAMP_STEP)))
 
 
 def _encode_words(tokenizer, words: Sequence[str]) -> list[int]:

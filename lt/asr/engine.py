@@ -65,14 +65,10 @@ class Transcriber(Protocol):
         language: str | None = None,
         choose: LanguageChooser | None = None,
         cheap: bool = False,
-        read: int = 0,
-        resume: float = 0.0,
     ) -> Decoded:
         """Decode `audio` after the forced `prefix` words (their text, as committed), with `prompt`
         as earlier context. `language` None means detect it, `choose` picks from the detected
-        probabilities; `cheap` trades accuracy for speed. The first `read` prefix words end by `resume`
-        seconds into `audio` and may be read as earlier text rather than forced, which is faster.
-        Only the words after the prefix come back."""
+        probabilities; `cheap` trades accuracy for speed. Only the words after the prefix come back."""
         ...
 
 

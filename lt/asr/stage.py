@@ -21,7 +21,6 @@ import numpy as np
 from lt.asr import guards
 from lt.asr.agreement import AGREE_GUARD
 from lt.asr.batch import BatchSettings, batch_phrases
-from lt.asr.contention import Contention
 from lt.asr.decoder import DecodeOptions, WhisperDecoder
 from lt.asr.engine import ModelSettings, Transcriber, load_whisper
 from lt.asr.hypothesis import Phrase
@@ -62,7 +61,6 @@ class TranscribeSettings:
     keep_audio: Path | None = None
     stall_timeout: float = 30.0
     max_lag: float = 3.0  # seconds behind real time before decoding gets cheaper
-    adapt: bool = True  # live, while other work takes the CPU, read the finished sentence instead of forcing it
     session: str | None = None
     source: str = "stdin"
     speakers: SpeakerSettings | None = None  # None: --speakers off
@@ -93,7 +91,6 @@ class TranscribeStats:
     flagged: int = 0
     decodes: int = 0
     cheap_decodes: int = 0
-    light_decodes: int = 0
     skipped_silence: float = 0.0
     max_buffer: float = 0.0
     audio_chunks: int = 0
@@ -211,7 +208,7 @@ class TranscribeRun:
             language=s.language or "auto",
             params={
                 "mode": mode, "task": s.task, "beam_size": s.beam_size, "min_chunk": s.min_chunk,
-                "lookahead": s.lookahead, "context": s.context, "adapt": s.adapt, "pause": s.pause, "max_hold": s.max_hold, "window": s.window, "partials": s.partials,
+                "lookahead": s.lookahead, "context": s.context, "pause": s.pause, "max_hold": s.max_hold, "window": s.window, "partials": s.partials,
                 "languages": list(s.languages), "speakers": _speakers_param(s.speakers),
                 "device": s.device, "compute_type": s.compute_type,
             },
@@ -249,7 +246,6 @@ class TranscribeRun:
 
             self.speakers = LiveSpeakers(s.speakers)
         step = int(s.min_chunk * SAMPLE_RATE)
-        load = Contention() if self.live and s.adapt else None
         for first in self.audio.blocks():
             # Live, each decode takes all the audio that has arrived, so a slow decode is followed by a
             # longer step rather than a growing queue; a file is cut in exact steps, so runs repeat exactly.
@@ -258,10 +254,7 @@ class TranscribeRun:
                 take = len(self.waiting) if self._behind() or self.live else step
                 self.policy.insert_audio_chunk(self.waiting[:take])
                 self.waiting = self.waiting[take:]
-                decodes = self.policy.stats.decodes
                 yield from self._emit(self.policy.process_iter())
-                if load is not None and self.policy.stats.decodes > decodes:
-                    self._under_load(load)
         yield from self._emit(self._finish())
 
     def _take(self, blocks: list[Block]) -> Iterator[Event]:
@@ -293,15 +286,6 @@ class TranscribeRun:
             log.info("decoder caught up with real time: back to beam search")
         return self.policy.cheap
 
-    def _under_load(self, load: Contention) -> None:
-        was = self.policy.light
-        self.policy.light = load.update()
-        log.debug("other work took %.0f%% of the CPU (smoothed)", 100 * load.share)
-        if self.policy.light and not was:
-            log.info("other work takes %.0f%% of the CPU: the finished sentence is read, not forced, so decodes keep up", 100 * load.share)
-        elif was and not self.policy.light:
-            log.info("the CPU is free again: the finished sentence is forced again")
-
     def _emit(self, out: Output) -> Iterator[Event]:
         for phrase in out.finals:
             if self.speakers is None:
@@ -317,7 +301,7 @@ class TranscribeRun:
 
     def _sync_policy_stats(self) -> None:
         p = self.policy.stats
-        self.stats.decodes, self.stats.cheap_decodes, self.stats.light_decodes = p.decodes, p.cheap_decodes, p.light_decodes
+        self.stats.decodes, self.stats.cheap_decodes = p.decodes, p.cheap_decodes
         self.stats.skipped_silence, self.stats.max_buffer = p.skipped_silence, p.max_buffer_seen
 
     def _flush_on_error(self) -> Iterator[Event]:

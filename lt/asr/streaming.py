@@ -54,7 +54,6 @@ MISSED = 0.25  # speech heard after the last word written: the decoder left a wo
 SAID_ALONE = 1.5  # seconds of speech: an utterance shorter than this is a word or two said alone ...
 HOLD_ALONE = 2.0  # ... and ends only after this much silence, not at the first pause
 LOOP_WORDS = 4  # a run of this many words said twice in one hypothesis is the decoder looping
-KEEP_FORCED = 3  # words at the end of the finished sentence still forced when it is read: a decode picks up after them
 
 
 @dataclass(frozen=True)
@@ -83,7 +82,6 @@ class Output:
 class PolicyStats:
     decodes: int = 0
     cheap_decodes: int = 0
-    light_decodes: int = 0
     skipped_silence: float = 0.0  # seconds of audio the VAD kept from the decoder
     forced_trims: int = 0
     max_buffer_seen: float = 0.0
@@ -95,7 +93,6 @@ class StreamingPolicy:
     vad: VoiceDetector
     settings: StreamSettings = field(default_factory=StreamSettings)
     cheap: bool = False  # set by the driver when the decoder falls behind real time
-    light: bool = False  # set by the driver while other work takes the CPU: the left context is read, not forced
 
     def __post_init__(self) -> None:
         self.buffer = np.zeros(0, dtype=np.float32)
@@ -278,7 +275,6 @@ class StreamingPolicy:
         return [Span(self.buffer_start + s.start, self.buffer_start + s.end) for s in self.vad.speech(self.buffer)]
 
     def _decode(self) -> list[HypWord]:
-        read = self._readable() if self.light else 0
         decoded = self.transcriber.transcribe(
             self.buffer,
             prompt=self._prompt_for(self.languages.leaning),
@@ -286,23 +282,12 @@ class StreamingPolicy:
             language=self.languages.pinned,
             choose=self.languages.choose,
             cheap=self.cheap,
-            read=read,
-            resume=self.hypotheses.committed[read - 1].end - self.buffer_start if read else 0.0,
         )
         self.stats.decodes += 1
         self.stats.cheap_decodes += self.cheap
-        self.stats.light_decodes += self.light
         self.stats.max_buffer_seen = max(self.stats.max_buffer_seen, len(self.buffer) / SAMPLE_RATE)
         self.heard_upto = self.audio_time
         return self._in_session_time(decoded)
-
-    def _readable(self) -> int:
-        """How many forced words the decoder may read as earlier text instead: those of the finished
-        sentence kept as left context, less its last few, which keep the decoder in step."""
-        pending = {id(w) for w in self.segmenter.pending}
-        committed = self.hypotheses.committed
-        finished = next((i for i, w in enumerate(committed) if id(w) in pending), len(committed))
-        return max(0, finished - KEEP_FORCED)
 
     def _prompt_for(self, language: str | None) -> str:
         """Earlier text in another language pulls the decoder back into it: none then. Without

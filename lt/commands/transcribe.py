@@ -57,10 +57,6 @@ def transcribe(
         float,
         typer.Option("--context", min=0.0, max=10.0, help="Seconds of the last finished sentence kept in stream mode's buffer, its words forced, so the next is decoded after it as batch mode does (0: each sentence afresh): more is more accurate, and each decode takes longer."),
     ] = 5.0,
-    adapt: Annotated[
-        bool,
-        typer.Option("--adapt/--no-adapt", help="Live: while other work takes the CPU, read the finished sentence kept as context instead of forcing it, so decodes keep up (a word more wrong now and then)."),
-    ] = True,
     pause: Annotated[float, typer.Option("--pause", min=0.2, max=10, help="Seconds of silence that end an utterance, commit its text and end its final.")] = 0.8,
     max_hold: Annotated[
         float,
@@ -112,7 +108,7 @@ def transcribe(
     settings = TranscribeSettings(
         model=model, mode=mode.value, language=None if language == "auto" else language,
         languages=_language_list(languages), task=task.value,
-        beam_size=beam_size, min_chunk=min_chunk, lookahead=lookahead, context=context, adapt=adapt, pause=pause, max_hold=max_hold, window=window.value, partials=partials, device=device,
+        beam_size=beam_size, min_chunk=min_chunk, lookahead=lookahead, context=context, pause=pause, max_hold=max_hold, window=window.value, partials=partials, device=device,
         compute_type=compute_type, threads=threads, keep_audio=keep_audio, stall_timeout=stall_timeout, session=session,
         speakers=SpeakerSettings.parse(speakers),
     )

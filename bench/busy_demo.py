@@ -104,5 +104,6 @@ def main() -> None:
     print(f"median stable p50: quiet {quiet:.2f} s, busy {busy:.2f} s; ratio busy / quiet {busy / quiet:.2f}; "
           f"busy runs at or under {TARGET:.1f} s: {met} of {len(p50s['busy'])}")
 
+
 if __name__ == "__main__":
     main()

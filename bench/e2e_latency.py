@@ -72,11 +72,7 @@ def main() -> None:
         ["overlay", "--sink", "null", "--clock", "live", "--size", "1280x720", "--trace", str(trace)],
         env={"LT_SESSION": session, "HF_HUB_OFFLINE": "1"},
     ).start(sample_every=1.0)
-    codes = chain.wait(timeout=1800)
-    if codes != [0] * len(codes):
-        for stage in chain.stages:
-            print(f"--- {stage.name} exited {stage.process.returncode}\n{stage.stderr()[-1500:]}", file=sys.stderr)
-        sys.exit(1)
+    chain.wait_or_exit(timeout=1800)
 
     events = [json.loads(line) for line in trace.read_text().splitlines() if line.strip()]
     summary = summarize(events)

@@ -53,11 +53,7 @@ def main() -> None:
         ["overlay", "--sink", "null", "--clock", "events", "--size", "1280x720", "--trace", str(trace)],
         env={"LT_SESSION": session, "HF_HUB_OFFLINE": "1"},
     ).start(sample_every=args.every)
-    codes = chain.wait(timeout=seconds * 3 + 600)
-    if codes != [0] * len(codes):
-        for stage in chain.stages:
-            print(f"--- {stage.name} exited {stage.process.returncode}\n{stage.stderr()[-1500:]}", file=sys.stderr)
-        sys.exit(1)
+    chain.wait_or_exit(timeout=seconds * 3 + 600)
     wall = max(t for stage in chain.stages for t, _ in stage.rss)
 
     print(f"soak: {args.minutes:g} min of audio, model {args.model}, in {wall / 60:.1f} min; {describe()}")

@@ -107,3 +107,11 @@ class Chain:
                 if stage.process.poll() is None:
                     stage.process.kill()
         return codes
+
+    def wait_or_exit(self, timeout: float = 600) -> None:
+        """For the bench scripts: wait; if a stage failed, show each stage's exit code and the end of
+        its stderr, and exit 1."""
+        if self.wait(timeout) != [0] * len(self.stages):
+            for stage in self.stages:
+                print(f"--- {stage.name} exited {stage.process.returncode}\n{stage.stderr()[-1500:]}", file=sys.stderr)
+            sys.exit(1)

@@ -86,13 +86,13 @@ def main() -> None:
     parser.add_argument("transcribe", nargs="*", help="options for lt transcribe, after --")
     args = parser.parse_args()
     reference = args.reference.read_text()
-    work = Path(tempfile.mkdtemp(prefix="lt-busy-"))
     print(f"machine: {describe()}; {args.busy} busy loops; audio {Path(args.audio).name}")
     print(f"{'round':<7}{'load':<7}{'stable p50 s':>13}{'p95 s':>8}{'decodes':>9}{'WER':>7}")
     p50s: dict[str, list[float]] = {"quiet": [], "busy": []}
     for round_ in range(1, args.rounds + 1):
         for load, busy in (("quiet", 0), ("busy", args.busy)):
-            r = run_once(args.audio, args.transcribe, busy, work)
+            with tempfile.TemporaryDirectory(prefix="lt-busy-") as work:  # each run's video and trace
+                r = run_once(args.audio, args.transcribe, busy, Path(work))
             p50s[load].append(r["p50"])
             print(f"{round_:<7}{load:<7}{r['p50']:>13.2f}{r['p95']:>8.2f}{r['decodes']:>9}{wer(reference, r['finals']):>7.3f}", flush=True)
     quiet, busy = (statistics.median(p50s[load]) for load in ("quiet", "busy"))

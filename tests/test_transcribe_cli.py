@@ -176,6 +176,23 @@ def test_a_live_source_that_queued_up_while_the_model_loaded_is_still_streamed(e
     assert "transcribed 12.0 s of audio (stream)" in proc.stderr.decode()
 
 
+def test_a_live_source_that_writes_every_10_ms_is_streamed(example_wav):
+    """A source with a short period (WebRTC's 10 ms frames, a sound server at low latency) never
+    pauses for long; auto mode used to wait for a pause and took it for a file."""
+    proc = _start()
+    pcm, block = pcm_of(example_wav, 8), 320
+    began = time.monotonic()
+    for n, at in enumerate(range(0, len(pcm), block)):
+        time.sleep(max(0.0, began + (n + 1) * 0.01 - time.monotonic()))
+        proc.stdin.write(pcm[at : at + block])
+        proc.stdin.flush()
+    proc.stdin.close()
+    out = events(proc.stdout.read())
+    assert proc.wait(timeout=60) == 0, proc.stderr.read().decode()
+    assert out[0]["params"]["mode"] == "stream"
+    assert [e for e in out if e["type"] == "transcript" and not e["final"]], "partials come out"
+
+
 def test_a_stalled_stdin_ends_with_an_error_and_flushes_what_it_had(example_wav):
     proc = _start("--mode", "stream", "--stall-timeout", "3")
     proc.stdin.write(pcm_of(example_wav, 8))

@@ -20,7 +20,7 @@ from lt.errors import LtError
 
 READ_BYTES = 3200  # 0.1 s: small reads keep a live source's latency low
 FAST = 3.0  # audio arriving this many times faster than real time is not live
-CAUGHT_UP = 0.02  # no block for this long: the backlog is read and the input arrives as it happens
+PROBE_TICK = 0.05  # while no block comes, how often the probe looks again at the rate
 BACKLOG = 120.0  # seconds of audio already waiting beyond which the input is a file
 
 log = logging.getLogger("lt.transcribe")
@@ -75,25 +75,31 @@ class PcmInput:
         """Is the audio arriving at about real time (a live source) or much faster (a file)?
 
         What arrived before the stage looked (while its model loaded, a live source may have
-        queued seconds of audio) is taken first, up to `backlog` seconds of it; then the audio
-        that arrives over the next `window` seconds decides. A backlog followed by real-time
-        arrival is live; an input that ends, or keeps coming faster, is a file."""
-        while (block := self._next(timeout=CAUGHT_UP)) is not TIMEOUT:
-            if block is END:
+        queued seconds of audio) comes first, in a burst. Once `window` seconds have passed, an
+        input whose last `window` seconds brought at most FAST times that much audio is live: a
+        backlog followed by real-time arrival is live. An input that ends, brings more than
+        `backlog` seconds, or still comes that fast after twice `window`, is a file. Only the
+        rate decides, never a gap between blocks: a live source may write every 10 ms, and one
+        that never paused for long was once taken for a file."""
+        began = time.monotonic()
+        recent = collections.deque([(began, self.seconds)])  # (when, seconds read by then)
+        while True:
+            now = time.monotonic()
+            while len(recent) > 1 and recent[1][0] <= now - window:
+                recent.popleft()
+            fast = self.seconds - recent[0][1] > FAST * window
+            if now - began >= window and not fast:
+                return True
+            if now - began >= 2 * window:
                 return False
-            self._held.append(block)
-            if self.seconds > backlog:
-                return False
-        before, began = self.seconds, time.monotonic()
-        while (left := window - (time.monotonic() - began)) > 0:
-            block = self._next(timeout=left)
+            block = self._next(timeout=PROBE_TICK)
             if block is END:
                 return False
             if block is not TIMEOUT:
                 self._held.append(block)
-            if self.seconds - before > FAST * window:
-                return False
-        return True
+                recent.append((time.monotonic(), self.seconds))
+                if self.seconds > backlog:
+                    return False
 
     def blocks(self) -> Iterator[Block]:
         while self._held:

@@ -145,7 +145,7 @@ async def feed_and_watch(engine, pcm: bytes) -> tuple[float, list, object]:
     watcher = asyncio.create_task(watch())
     t0 = time.time()
     for sent in range(0, len(pcm), BLOCK):
-        delay = t0 + sent / BYTES_PER_SECOND - time.time()
+        delay = t0 + (sent + BLOCK) / BYTES_PER_SECOND - time.time()
         if delay > 0:
             await asyncio.sleep(delay)
         await processor.process_audio(pcm[sent : sent + BLOCK])

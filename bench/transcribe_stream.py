@@ -1,9 +1,11 @@
 """lt transcribe --mode stream on audio fed at real time: latency, fragments, WER.
 
-Computationally aware: the recording is released in 0.1 s blocks on the wall
-clock, as a microphone would deliver it, while the stage decodes in the same
+Computationally aware: the recording is released in blocks of lt's live block
+(`LIVE_BLOCK_SECONDS`) on the wall clock, each once its last sample has been
+spoken, as a microphone would deliver it, while the stage decodes in the same
 process, so the clock keeps running while the model computes. t0 is the wall
-time the first block was released; a word's audio end is at t0 + its end.
+time the recording starts (its first sample is spoken); a word's audio end is
+at t0 + its end.
 
 Measured, per word of the finals (the words a reader ends up with):
 
@@ -52,10 +54,10 @@ from lt.asr.engine import Decoded, Transcriber  # noqa: E402
 from lt.asr.stage import Engines, TranscribeSettings, TranscribeStats, load_engines, transcribe  # noqa: E402
 from lt.captions import ends_sentence  # noqa: E402
 from lt.events import TranscriptEvent  # noqa: E402
-from lt.pcm import BYTES_PER_SECOND  # noqa: E402
+from lt.pcm import BYTES_PER_SECOND, LIVE_BLOCK_SECONDS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-BLOCK = BYTES_PER_SECOND // 10
+BLOCK = int(LIVE_BLOCK_SECONDS * BYTES_PER_SECOND)
 
 
 class TimedTranscriber:
@@ -76,7 +78,7 @@ class TimedTranscriber:
 def paced(pcm: bytes, clock: dict) -> Iterator[bytes]:
     began = clock["t0"] = time.time()
     for sent in range(0, len(pcm), BLOCK):
-        delay = began + sent / BYTES_PER_SECOND - time.time()
+        delay = began + (sent + BLOCK) / BYTES_PER_SECOND - time.time()
         if delay > 0:
             time.sleep(delay)
         yield pcm[sent : sent + BLOCK]

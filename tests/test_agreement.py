@@ -55,7 +55,7 @@ def test_a_full_stop_stays_where_the_older_hypothesis_aligned_its_word_at_the_pa
 def test_a_guessed_full_stop_goes_when_the_newer_hypothesis_is_sure_the_sentence_goes_on():
     buffer = HypothesisBuffer()
     older = words(("enough", 0.0, 0.3, 0.9), ("money", 0.3, 0.6, 0.9), ("for.", 0.6, 1.0, 0.6))
-    buffer.insert(older, 1.6)
+    buffer.insert(older, 1.9)  # one usual step before: a slow decode would commit the sure "three" on its own
     newer = words(("enough", 0.0, 0.3, 0.9), ("money", 0.3, 0.6, 0.9), ("for", 0.6, 1.0, 0.9), ("three", 1.4, 2.0, 0.95))
     assert texts(buffer.insert(newer, 2.2, pauses=[(1.0, 1.4)])) == ["enough", "money", "for"]
 
@@ -104,3 +104,16 @@ def test_an_unsure_word_is_committed_once_heard_far_enough_past():
     buffer.insert(words(("agree", 4.0, 4.34, 0.07), ("on", 4.34, 4.6, 0.97)), 4.74)
     assert texts(buffer.insert(words(("agree", 4.0, 4.34, 0.04), ("on", 4.34, 4.62, 0.98)), 5.07)) == []
     assert texts(buffer.insert(words(("agree", 4.0, 4.34, 0.05), ("on", 4.34, 4.62, 0.98)), 5.4)) == ["agree", "on"]
+
+
+
+def test_when_decodes_come_slowly_a_sure_word_heard_past_the_lookahead_is_committed_on_one_decode():
+    """Decodes 0.45 s apart, as a busy machine manages: a word the newest decode is sure of needs no
+    second opinion once the lookahead has been heard past it; an unsure one still does."""
+    older = words(("we", 0.0, 0.2, 0.9), ("have", 0.2, 0.5, 0.9))
+    newer = words(("we", 0.0, 0.2, 0.9), ("have", 0.2, 0.5, 0.9), ("enough", 0.5, 0.9, 0.95), ("money", 0.9, 1.1, 0.6), ("fo", 1.2, 1.35, 0.95))
+    slow, usual = HypothesisBuffer(), HypothesisBuffer()
+    slow.insert(older, 0.9)
+    usual.insert(older, 1.05)
+    assert texts(usual.insert(newer, 1.35)) == ["we", "have"]
+    assert texts(slow.insert(newer, 1.35)) == ["we", "have", "enough"]

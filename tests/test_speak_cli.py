@@ -17,7 +17,7 @@ import pytest
 import soundfile as sf
 
 from conftest import lt
-from lt.pcm import SAMPLE_RATE
+from lt.pcm import BYTES_PER_SECOND, LIVE_BLOCK_SECONDS, SAMPLE_RATE
 from lt.errors import ExitCode
 from overlay_events import ndjson, transcript, translation
 from test_speak_engines import needs_espeak, voiced_seconds
@@ -149,7 +149,7 @@ def test_live_clock_writes_real_time_pcm_with_speech_as_soon_as_it_is_ready():
     took = time.monotonic() - began
     assert proc.wait(timeout=30) == 0, err.decode()
     audio = pcm(out)
-    assert len(out) % 3200 == 0  # whole tenths of a second
+    assert len(out) % int(LIVE_BLOCK_SECONDS * BYTES_PER_SECOND) == 0  # whole blocks
     # paced: about as much audio as wall time passed (silence while waiting), not a burst
     assert len(audio) / SAMPLE_RATE <= took + 0.5
     assert voiced_seconds(audio) > 0.3 and onsets(audio)[0] < 1.5

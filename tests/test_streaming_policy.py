@@ -60,8 +60,9 @@ def _runs(audio: np.ndarray) -> list[tuple[int, int, int]]:
 class FakeRecogniser:
     """Implements the Transcriber Protocol on the synthetic audio."""
 
-    def __init__(self, vocab: list[str], languages: dict[str, float] | None = None, stop_in_silence: bool = False):
+    def __init__(self, vocab: list[str], languages: dict[str, float] | None = None, stop_in_silence: bool = False, p: float = 0.8):
         self.vocab = vocab
+        self.p = p  # by default sure enough to commit on agreement, not on one slow decode (lt.asr.agreement.SURE)
         self.languages = languages or {"en": 0.98, "de": 0.02}
         self.stop_in_silence = stop_in_silence
         self.calls: list[dict] = []
@@ -74,7 +75,7 @@ class FakeRecogniser:
             text = self.vocab[code - 1]
             if end == len(audio):
                 text = text[: max(1, len(text) // 2)]
-            words.append(Word(" " + text, start / SR, end / SR, 0.9))
+            words.append(Word(" " + text, start / SR, end / SR, self.p))
         return words
 
     def transcribe(self, audio, *, prompt="", prefix=(), language=None, choose=None, cheap=False) -> Decoded:
@@ -146,6 +147,18 @@ def test_a_word_is_committed_once_two_decodes_agree():
     assert shown[1] == ("one two", "three four fi")
     assert shown[2] == ("one two three four", "five six seven ei")
     assert finals(outputs) == ["one two three four five six seven eight"]
+
+
+def test_when_decodes_come_slowly_a_word_the_decoder_is_sure_of_is_committed_without_waiting_for_agreement():
+    """Decodes a second apart (a busy machine): waiting for a second opinion costs a whole decode.
+    Not for the session's first words, which no earlier text prompts, nor for a word cut off at the
+    end of the audio."""
+    speech = Speech().say("one two three four five six seven eight nine ten eleven twelve").pause(0.1)
+    _, _, unsure = run(speech)
+    _, _, sure = run(speech, recogniser=FakeRecogniser(speech.vocab, p=0.95))
+    assert partials(unsure)[1:3] == [("one two", "three four fi"), ("one two three four", "five six seven ei")]
+    assert partials(sure)[1:3] == [("one two", "three four fi"), ("one two three four five six seven", "ei")]
+    assert finals(sure) == finals(unsure) == ["one two three four five six seven eight nine ten eleven twelve"]
 
 
 def test_a_decode_comes_every_min_chunk_of_audio_however_the_blocks_add_up():

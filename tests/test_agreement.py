@@ -106,7 +106,6 @@ def test_an_unsure_word_is_committed_once_heard_far_enough_past():
     assert texts(buffer.insert(words(("agree", 4.0, 4.34, 0.05), ("on", 4.34, 4.62, 0.98)), 5.4)) == ["agree", "on"]
 
 
-
 def test_when_decodes_come_slowly_a_sure_word_heard_past_the_lookahead_is_committed_on_one_decode():
     """Decodes 0.45 s apart, as a busy machine manages: a word the newest decode is sure of needs no
     second opinion once the lookahead has been heard past it; an unsure one still does."""

@@ -28,14 +28,15 @@ words a decode produced after that prefix) commits
   after them;
 - and, at once, every word that ends before the speech did when the decoder
   has already heard the silence after it: nothing that follows can change it;
-- and, when decodes come slowly (the one before heard at least 0.4 s less: a
+- and, when decodes come slowly (the one before heard at least 0.35 s less: a
   machine too busy to decode every `--min-chunk`), every word after those that
   the newest decode is sure of (probability 0.9 or more) and has heard
   `lookahead` past: waiting for a second opinion then costs a whole slow
   decode. Replayed at one decode per 0.45 s, this made words stable 0.1-0.2 s
-  sooner and wrote one word more wrong in two replays of fifteen; at the
-  usual 0.3 s it gained 0.05 s for a word more on human speech, so a fast
-  machine waits for agreement as before;
+  sooner and wrote one word more wrong in two replays of fifteen; at one per
+  0.35 s, 0.04-0.14 s sooner in 17 replays of 18, one word more wrong in one
+  and one fewer in another; at the usual 0.3 s it gained 0.05 s for a word
+  more on human speech, so a fast machine waits for agreement as before;
 
 except a full stop at the very end of the hypothesis, close to the end of the
 audio: the decoder writes one when its audio stops, and only the next words
@@ -68,7 +69,7 @@ STOP_PAUSE = 0.2  # a silence this long after a word the older hypothesis ended 
 PAUSE_NEAR = 0.3  # ... starting this close to the (aligned, so approximate) end of the word ...
 UNSURE = 0.5  # a word's probability below this is a guess: it waits for UNSURE_GUARD, and keeps the full stop above
 SURE = 0.9  # a word the newest decode is this sure of ...
-SLOW_SPAN = 0.4  # ... is committed without agreement when the decode before heard this much less audio
+SLOW_SPAN = 0.35  # ... is committed without agreement when the decode before heard this much less audio
 
 
 @dataclass

@@ -77,6 +77,11 @@ class _Hypothesis:
     heard_to: float  # audio time the decode heard up to
     words: list[HypWord]  # its words after what has been committed since
 
+    def heard_less(self, now: float, span: float) -> bool:
+        """It heard at least `span` seconds less audio than a decode up to `now` (audio times are
+        sums of block lengths, so a hair of slack)."""
+        return self.heard_to <= now - span + HALF_SAMPLE
+
 
 class HypothesisBuffer:
     def __init__(self, lookahead: float = AGREE_GUARD) -> None:
@@ -113,7 +118,7 @@ class HypothesisBuffer:
         `pauses`: (start, end) of the silences the VAD heard between stretches of speech."""
         careful = cold and not self.started
         reference = self._reference(now, FIRST_SPAN if careful else AGREE_SPAN)
-        slow = bool(self._history) and self._history[-1].heard_to <= now - SLOW_SPAN + HALF_SAMPLE
+        slow = bool(self._history) and self._history[-1].heard_less(now, SLOW_SPAN)
         self._history = [*self._history[-(HISTORY - 1) :], _Hypothesis(now, hypothesis)]
         if not commit:
             return []
@@ -147,7 +152,7 @@ class HypothesisBuffer:
     def _reference(self, now: float, span: float) -> list[HypWord]:
         """The newest earlier hypothesis that heard at least `span` less audio than this one (a
         blank is no opinion)."""
-        return next((h.words for h in reversed(self._history) if h.heard_to <= now - span + HALF_SAMPLE and h.words), [])
+        return next((h.words for h in reversed(self._history) if h.heard_less(now, span) and h.words), [])
 
     def release_before(self, time: float) -> list[HypWord]:
         """Forget the committed words that start before `time` (their audio is being dropped)."""

@@ -28,15 +28,20 @@ words a decode produced after that prefix) commits
   after them;
 - and, at once, every word that ends before the speech did when the decoder
   has already heard the silence after it: nothing that follows can change it;
-- and, when decodes come slowly (the one before heard at least 0.35 s less: a
-  machine too busy to decode every `--min-chunk`), every word after those that
-  the newest decode is sure of (probability 0.9 or more) and has heard
-  `lookahead` past: waiting for a second opinion then costs a whole slow
-  decode. Replayed at one decode per 0.45 s, this made words stable 0.1-0.2 s
-  sooner and wrote one word more wrong in two replays of fifteen; at one per
-  0.35 s, 0.04-0.14 s sooner in 17 replays of 18, one word more wrong in one
-  and one fewer in another; at the usual 0.3 s it gained 0.05 s for a word
-  more on human speech, so a fast machine waits for agreement as before;
+- and, from an utterance's second decode on, every word after those that the
+  newest decode is sure of (probability 0.9 or more) and has heard `lookahead`
+  past, but for a sentence's first word: Whisper is sure of that one from the
+  sentence before as much as from its sound ("Oliver representatives" for "All
+  of our representatives"), so it waits for a second opinion unless decodes
+  come slowly (the one before heard at least 0.35 s less: a machine too busy
+  to decode every `--min-chunk`), when waiting costs a whole slow decode.
+  Replayed at the usual one decode per 0.3 s, words were stable 0.02-0.12 s
+  sooner in 16 replays of 16 at the same WER (with sentence starts too, "Oliver"
+  was written); slow decodes with sentence starts, at one per 0.45 s, made
+  words stable 0.1-0.2 s sooner and wrote one word more wrong in two replays
+  of fifteen; at one per 0.35 s, 0.04-0.14 s sooner in 17 of 18, one word
+  more wrong in one and one fewer in another (without sentence starts there,
+  0-0.05 s later on the example for the same words);
 
 except a full stop at the very end of the hypothesis, close to the end of the
 audio: the decoder writes one when its audio stops, and only the next words
@@ -68,8 +73,8 @@ CUT_OFF_SLACK = 0.1  # word ends may run this far into the silence after them
 STOP_PAUSE = 0.2  # a silence this long after a word the older hypothesis ended a sentence with ...
 PAUSE_NEAR = 0.3  # ... starting this close to the (aligned, so approximate) end of the word ...
 UNSURE = 0.5  # a word's probability below this is a guess: it waits for UNSURE_GUARD, and keeps the full stop above
-SURE = 0.9  # a word the newest decode is this sure of ...
-SLOW_SPAN = 0.35  # ... is committed without agreement when the decode before heard this much less audio
+SURE = 0.9  # a word the newest decode is this sure of is committed without agreement ...
+SLOW_SPAN = 0.35  # ... a sentence's first word only when the decode before heard this much less audio
 
 
 @dataclass
@@ -118,7 +123,7 @@ class HypothesisBuffer:
         `pauses`: (start, end) of the silences the VAD heard between stretches of speech."""
         careful = cold and not self.started
         reference = self._reference(now, FIRST_SPAN if careful else AGREE_SPAN)
-        slow = bool(self._history) and self._history[-1].heard_less(now, SLOW_SPAN)
+        before = self._history[-1] if self._history else None
         self._history = [*self._history[-(HISTORY - 1) :], _Hypothesis(now, hypothesis)]
         if not commit:
             return []
@@ -130,8 +135,12 @@ class HypothesisBuffer:
             and hypothesis[agreed].end <= now - _guard(guard, hypothesis[agreed], reference[agreed])
         ):
             agreed += 1
-        if slow and not careful:
-            while agreed < len(hypothesis) and hypothesis[agreed].word.p >= SURE and hypothesis[agreed].end <= now - self.lookahead:
+        if before is not None and not careful:
+            slow = before.heard_less(now, SLOW_SPAN)
+            while (
+                agreed < len(hypothesis) and hypothesis[agreed].word.p >= SURE and hypothesis[agreed].end <= now - self.lookahead
+                and (slow or not self._starts_sentence(hypothesis, agreed))
+            ):
                 agreed += 1
         if heard_until is not None:
             while agreed < len(hypothesis) and hypothesis[agreed].end <= heard_until:
@@ -148,6 +157,11 @@ class HypothesisBuffer:
         with `before`, only those that end by then."""
         words = [w for w in self.tentative if before is None or w.end <= before + CUT_OFF_SLACK]
         return self._commit(words, now)
+
+    def _starts_sentence(self, hypothesis: list[HypWord], i: int) -> bool:
+        """Word `i` of `hypothesis` begins a sentence (or all this buffer still holds)."""
+        previous = hypothesis[i - 1] if i else (self.committed[-1] if self.committed else None)
+        return previous is None or ends_sentence(previous.text)
 
     def _reference(self, now: float, span: float) -> list[HypWord]:
         """The newest earlier hypothesis that heard at least `span` less audio than this one (a

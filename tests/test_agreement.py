@@ -99,6 +99,14 @@ def test_a_word_the_decoder_is_unsure_of_waits_for_the_words_that_settle_it():
     assert out == ["money", "for", "three", "engineers"]
 
 
+def test_a_word_agreed_at_little_over_even_odds_still_waits():
+    """Live, two decodes agreed on "free" at 0.65 and 0.55, and the caption said "free engineers":
+    under 0.6 a word waits for 0.8 s of what follows."""
+    buffer = HypothesisBuffer()
+    buffer.insert(words(("for", 24.1, 24.25, 0.98), ("free.", 24.3, 24.49, 0.65)), 24.75)
+    assert texts(buffer.insert(words(("for", 24.1, 24.25, 0.98), ("free", 24.3, 24.63, 0.55), ("and", 24.7, 24.93, 0.53)), 25.08)) == ["for"]
+
+
 def test_an_unsure_word_is_committed_once_heard_far_enough_past():
     buffer = HypothesisBuffer()
     buffer.insert(words(("agree", 4.0, 4.34, 0.07), ("on", 4.34, 4.6, 0.97)), 4.74)

@@ -125,7 +125,7 @@ class HypothesisBuffer:
         `pauses`: (start, end) of the silences the VAD heard between stretches of speech."""
         careful = cold and not self.started
         reference = self._reference(now, FIRST_SPAN if careful else AGREE_SPAN)
-        before = self._history[-1] if self._history else None
+        previous = self._history[-1] if self._history else None  # the decode before this one
         self._history = [*self._history[-(HISTORY - 1) :], _Hypothesis(now, hypothesis)]
         if not commit:
             return []
@@ -137,8 +137,8 @@ class HypothesisBuffer:
             and hypothesis[agreed].end <= now - _guard(guard, hypothesis[agreed], reference[agreed])
         ):
             agreed += 1
-        if before is not None and not careful:
-            slow = before.heard_less(now, SLOW_SPAN)
+        if previous is not None and not careful:
+            slow = previous.heard_less(now, SLOW_SPAN)
             while (
                 agreed < len(hypothesis) and hypothesis[agreed].word.p >= SURE and hypothesis[agreed].end <= now - self.lookahead
                 and (slow or not self._starts_sentence(hypothesis, agreed))
